@@ -1,0 +1,111 @@
+"""The HTTP API under /api/v1/: one NinjaAPI, one router per module, one error envelope.
+
+Every error leaves as ``{"code": ..., "message": ..., "details": ...}`` with a Vietnamese
+message (the request's language, Vietnamese by default) and a 4xx status; bad input never
+becomes a 500.
+"""
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from tinhso.kernel.errors import DomainError
+
+api = NinjaAPI(
+    title="tinhso API",
+    version="1",
+    description=(
+        "API của nền tảng chính quyền số tinhso. Mọi lỗi trả về "
+        '`{"code", "message", "details"}`; mọi yêu cầu tạo mới nhận `Idempotency-Key`.'
+    ),
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+def error_response(request, status: int, code: str, message: str, details=None):
+    body = {"code": code, "message": message}
+    if details is not None:
+        body["details"] = details
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request, exc: DomainError):
+    return error_response(request, exc.status, exc.code, str(exc.message), exc.details)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request, exc: NinjaValidationError):
+    details = []
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", ())]
+        # ("body", "data", "field") → "field": the client knows where it sent the data.
+        field = ".".join(location[2:] if location[:1] == ["body"] else location[1:])
+        details.append(
+            {"field": field, "code": error.get("type", "invalid"), "message": error.get("msg", "")}
+        )
+    return error_response(
+        request, 422, "validation_error", _("The data sent is not valid."), details
+    )
+
+
+@api.exception_handler(DjangoValidationError)
+def on_django_validation_error(request, exc: DjangoValidationError):
+    if hasattr(exc, "error_dict"):
+        details = [
+            {"field": field, "code": e.code or "invalid", "message": " ".join(e.messages)}
+            for field, errors in exc.error_dict.items()
+            for e in errors
+        ]
+    else:
+        details = [
+            {"field": "", "code": e.code or "invalid", "message": " ".join(e.messages)}
+            for e in exc.error_list
+        ]
+    return error_response(
+        request, 422, "validation_error", _("The data sent is not valid."), details
+    )
+
+
+@api.exception_handler(Http404)
+@api.exception_handler(ObjectDoesNotExist)
+def on_not_found(request, exc):
+    return error_response(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request, exc):
+    return error_response(request, 401, "not_authenticated", _("Please sign in."))
+
+
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request, exc):
+    return error_response(
+        request, 403, "forbidden", _("You do not have permission to do this.")
+    )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    codes = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found"}
+    code = codes.get(exc.status_code, "error")
+    return error_response(request, exc.status_code, code, str(exc.message))
+
+
+def _mount_routers() -> None:
+    # Each module owns its router; this is the one place that lists them.
+    from tinhso.accounts.api import router as accounts_router
+    from tinhso.kernel.api import router as kernel_router
+    from tinhso.units.api import router as units_router
+
+    api.add_router("/units", units_router)
+    api.add_router("/accounts", accounts_router)
+    api.add_router("/kernel", kernel_router)
+
+
+_mount_routers()
