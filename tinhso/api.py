@@ -85,9 +85,7 @@ def on_unauthenticated(request, exc):
 
 @api.exception_handler(PermissionDenied)
 def on_forbidden(request, exc):
-    return error_response(
-        request, 403, "forbidden", _("You do not have permission to do this.")
-    )
+    return error_response(request, 403, "forbidden", _("You do not have permission to do this."))
 
 
 @api.exception_handler(HttpError)

@@ -7,63 +7,169 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, verbose_name='official code')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('codename', models.SlugField(blank=True, max_length=200)),
-                ('type', models.CharField(choices=[('tinh', 'Province'), ('thanh_pho_trung_uong', 'Centrally governed city'), ('huyen', 'District'), ('quan', 'Urban district'), ('thi_xa', 'Town'), ('thanh_pho', 'Provincial city'), ('xa', 'Commune'), ('phuong', 'Ward'), ('thi_tran', 'Township'), ('dac_khu', 'Special zone'), ('thon', 'Village'), ('to_dan_pho', 'Residential group')], max_length=30, verbose_name='type')),
-                ('level', models.PositiveSmallIntegerField(editable=False, verbose_name='level')),
-                ('path', models.CharField(db_index=True, editable=False, max_length=255)),
-                ('valid_from', models.DateField(blank=True, null=True, verbose_name='valid from')),
-                ('valid_until', models.DateField(blank=True, null=True, verbose_name='valid until')),
-                ('search_name', models.CharField(db_index=True, editable=False, max_length=200)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='units.unit')),
-                ('predecessors', models.ManyToManyField(blank=True, related_name='successors', to='units.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20, verbose_name="official code")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("codename", models.SlugField(blank=True, max_length=200)),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("tinh", "Province"),
+                            ("thanh_pho_trung_uong", "Centrally governed city"),
+                            ("huyen", "District"),
+                            ("quan", "Urban district"),
+                            ("thi_xa", "Town"),
+                            ("thanh_pho", "Provincial city"),
+                            ("xa", "Commune"),
+                            ("phuong", "Ward"),
+                            ("thi_tran", "Township"),
+                            ("dac_khu", "Special zone"),
+                            ("thon", "Village"),
+                            ("to_dan_pho", "Residential group"),
+                        ],
+                        max_length=30,
+                        verbose_name="type",
+                    ),
+                ),
+                ("level", models.PositiveSmallIntegerField(editable=False, verbose_name="level")),
+                ("path", models.CharField(db_index=True, editable=False, max_length=255)),
+                ("valid_from", models.DateField(blank=True, null=True, verbose_name="valid from")),
+                (
+                    "valid_until",
+                    models.DateField(blank=True, null=True, verbose_name="valid until"),
+                ),
+                ("search_name", models.CharField(db_index=True, editable=False, max_length=200)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="units.unit",
+                    ),
+                ),
+                (
+                    "predecessors",
+                    models.ManyToManyField(blank=True, related_name="successors", to="units.unit"),
+                ),
             ],
             options={
-                'verbose_name': 'administrative unit',
-                'verbose_name_plural': 'administrative units',
-                'ordering': ['path'],
+                "verbose_name": "administrative unit",
+                "verbose_name_plural": "administrative units",
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='Agency',
+            name="Agency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, unique=True, validators=[django.core.validators.RegexValidator(re.compile('^[0-9A-Z]{3}\\.[0-9A-Z]{2}\\.[0-9A-Z]{2}\\.[A-Z][0-9]{2}$'), 'The electronic identifier must look like 000.00.24.H12 (QCVN 102:2016/BTTTT).', code='agency_code_invalid')], verbose_name='electronic identifier')),
-                ('name', models.CharField(max_length=255, verbose_name='name')),
-                ('short_name', models.CharField(blank=True, max_length=100, verbose_name='short name')),
-                ('kind', models.CharField(choices=[('ubnd_tinh', "Provincial People's Committee"), ('so', 'Department'), ('ubnd_huyen', "District People's Committee"), ('ubnd_xa', "Commune People's Committee"), ('mot_cua', 'One-stop desk'), ('cong_an', 'Police'), ('trung_tam', 'Centre'), ('khac', 'Other')], max_length=20, verbose_name='kind')),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('phone', models.CharField(blank=True, max_length=20)),
-                ('address', models.CharField(blank=True, max_length=255)),
-                ('is_active', models.BooleanField(default=True)),
-                ('search_name', models.CharField(db_index=True, editable=False, max_length=255)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='units.agency')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='agencies', to='units.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=20,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                re.compile(
+                                    "^[0-9A-Z]{3}\\.[0-9A-Z]{2}\\.[0-9A-Z]{2}\\.[A-Z][0-9]{2}$"
+                                ),
+                                "The electronic identifier must look like 000.00.24.H12 (QCVN 102:2016/BTTTT).",
+                                code="agency_code_invalid",
+                            )
+                        ],
+                        verbose_name="electronic identifier",
+                    ),
+                ),
+                ("name", models.CharField(max_length=255, verbose_name="name")),
+                (
+                    "short_name",
+                    models.CharField(blank=True, max_length=100, verbose_name="short name"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("ubnd_tinh", "Provincial People's Committee"),
+                            ("so", "Department"),
+                            ("ubnd_huyen", "District People's Committee"),
+                            ("ubnd_xa", "Commune People's Committee"),
+                            ("mot_cua", "One-stop desk"),
+                            ("cong_an", "Police"),
+                            ("trung_tam", "Centre"),
+                            ("khac", "Other"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("phone", models.CharField(blank=True, max_length=20)),
+                ("address", models.CharField(blank=True, max_length=255)),
+                ("is_active", models.BooleanField(default=True)),
+                ("search_name", models.CharField(db_index=True, editable=False, max_length=255)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="units.agency",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="agencies",
+                        to="units.unit",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'agency',
-                'verbose_name_plural': 'agencies',
-                'ordering': ['unit__path', 'name'],
+                "verbose_name": "agency",
+                "verbose_name_plural": "agencies",
+                "ordering": ["unit__path", "name"],
             },
         ),
         migrations.AddConstraint(
-            model_name='unit',
-            constraint=models.UniqueConstraint(condition=models.Q(('valid_until__isnull', True)), fields=('code',), name='unit_code_unique_in_force'),
+            model_name="unit",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("valid_until__isnull", True)),
+                fields=("code",),
+                name="unit_code_unique_in_force",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='unit',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_until__isnull', True), ('valid_from__isnull', True), ('valid_until__gte', models.F('valid_from')), _connector='OR'), name='unit_validity_ordered'),
+            model_name="unit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("valid_until__isnull", True),
+                    ("valid_from__isnull", True),
+                    ("valid_until__gte", models.F("valid_from")),
+                    _connector="OR",
+                ),
+                name="unit_validity_ordered",
+            ),
         ),
     ]
