@@ -1,0 +1,81 @@
+# tinhso: the two commands that matter are `make run` and `make test`.
+# Both create the virtual environment in .venv and fetch front-end assets when absent.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test test-only lint format bench reliability install assets schema messages check-browser clean help
+
+help:
+	@echo "make run      set everything up and serve the demo portal on http://$(HOST):$(PORT)/"
+	@echo "make test     set everything up and run the whole gate (lint, migrations, schema, tests)"
+	@echo "make bench    run the benchmarks under bench/"
+	@echo "make lint     ruff check + ruff format --check"
+	@echo "make schema   regenerate docs/openapi.json after an API change"
+	@echo "make messages regenerate and compile the translation catalogues"
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "tinhso needs Python 3.11 or newer"'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+assets: install
+	$(BIN)/python scripts/build_assets.py
+
+run: install assets
+	@mkdir -p var
+	$(BIN)/tinhso migrate --noinput -v0
+	$(BIN)/tinhso collectstatic --noinput -v0
+	$(BIN)/tinhso demo
+	@echo ""
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops the server and the worker)"
+	@TINHSO_INSECURE_HTTP=1 TINHSO_SSL_REDIRECT=0 ALLOWED_HOSTS="$(HOST),localhost,127.0.0.1" \
+	  sh -c '$(BIN)/tinhso worker >var/worker.log 2>&1 & worker=$$!; \
+	         trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	         $(BIN)/gunicorn tinhso.wsgi -b $(HOST):$(PORT) -w 2 --access-logfile - --error-logfile -'
+
+check-browser:
+	@test -x /usr/bin/chromium || { \
+	  echo "make test: Debian's chromium is missing at /usr/bin/chromium; the browser tests need it."; \
+	  echo "           Install it with:  apt-get install -y chromium   (.ci/run does this itself)"; \
+	  exit 1; }
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# The whole gate: lint, migrations in step with models, the committed API schema (a test),
+# and every test, browser tests included.
+test: install assets check-browser lint test-only
+
+test-only:
+	$(BIN)/tinhso makemigrations --check --dry-run -v0 || { echo "Models and migrations disagree: run 'tinhso makemigrations'."; exit 1; }
+	$(BIN)/pytest -q -n 2 $(PYTEST_ARGS)
+
+schema: install
+	$(BIN)/tinhso openapi --output docs/openapi.json
+
+messages: install
+	cd tinhso && ../$(BIN)/tinhso makemessages -l vi -l en --no-obsolete --no-location
+	cd tinhso && ../$(BIN)/tinhso compilemessages -v0
+
+bench: install
+	@if ls bench/*.py >/dev/null 2>&1; then for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done; \
+	 else echo "No benchmarks yet (see the benchmarks issue)."; fi
+
+clean:
+	rm -rf $(VENV) build node_modules
