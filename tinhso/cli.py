@@ -17,7 +17,12 @@ def main() -> None:
         from django.conf import settings
 
         backend = settings.TASKS["default"]["BACKEND"]
-        argv[1] = "rqworker" if "RQBackend" in backend else "db_worker"
+        if "RQBackend" in backend:
+            # RQ must build its jobs with django-tasks-rq's class, or a task object reaches
+            # the worker uncalled ("'Task' object is not callable").
+            argv[1:2] = ["rqworker", "--job-class", "django_tasks_rq.backend.Job"]
+        else:
+            argv[1] = "db_worker"
     execute_from_command_line(argv)
 
 
