@@ -62,7 +62,9 @@ def test_same_key_different_payload_is_refused():
 )
 def test_missing_or_malformed_key_is_refused_before_anything_is_written(key, code):
     with pytest.raises(DomainError) as excinfo:
-        run_idempotent(make_request(key), scope="t", payload={}, create=create_day(date(2026, 1, 5)))
+        run_idempotent(
+            make_request(key), scope="t", payload={}, create=create_day(date(2026, 1, 5))
+        )
     assert excinfo.value.code == code
     assert CalendarDay.objects.count() == 0
     assert IdempotencyRecord.objects.count() == 0
