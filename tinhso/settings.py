@@ -163,7 +163,10 @@ OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get(
 OIDC_OP_TOKEN_ENDPOINT = os.environ.get("TINHSO_OIDC_TOKEN_ENDPOINT", f"{_issuer}/token")
 OIDC_OP_USER_ENDPOINT = os.environ.get("TINHSO_OIDC_USERINFO_ENDPOINT", f"{_issuer}/userinfo")
 OIDC_OP_JWKS_ENDPOINT = os.environ.get("TINHSO_OIDC_JWKS_ENDPOINT", f"{_issuer}/jwks")
+OIDC_OP_ISSUER = _issuer  # checked against the ID token's "iss"
 OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10  # seconds; the library's default is to wait for ever on a hung provider
+LOGIN_REDIRECT_URL_FAILURE = "/tai-khoan/dang-nhap/"
 if OIDC_ENABLED:
     AUTHENTICATION_BACKENDS.append("tinhso.accounts.oidc.CitizenOIDCBackend")
 
@@ -258,4 +261,4 @@ LOGGING = {
 
 # The installation: which province (or commune) this server runs for.
 TINHSO_SITE_NAME = os.environ.get("TINHSO_SITE_NAME", "Cổng dịch vụ công tỉnh số")
-TINHSO_PROVINCE_CODENAME = os.environ.get("TINHSO_PROVINCE", "tinh_nghe_an")
+TINHSO_PROVINCE_CODENAME = os.environ.get("TINHSO_PROVINCE", "nghe_an")

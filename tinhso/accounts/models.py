@@ -72,9 +72,17 @@ class User(AbstractUser):
                 condition=~models.Q(oidc_subject=""),
                 name="user_oidc_subject_unique",
             ),
+            models.UniqueConstraint(
+                fields=["tax_code"],
+                condition=models.Q(kind="business") & ~models.Q(tax_code=""),
+                name="user_business_tax_code_unique",
+            ),
+            # An official always acts for an agency, and only officials do: a citizen with an
+            # agency would otherwise fall into some unit's scope.
             models.CheckConstraint(
-                condition=~models.Q(kind="official") | models.Q(agency__isnull=False),
-                name="user_official_has_agency",
+                condition=(models.Q(kind="official") & models.Q(agency__isnull=False))
+                | (~models.Q(kind="official") & models.Q(agency__isnull=True)),
+                name="user_agency_iff_official",
             ),
         ]
         verbose_name = _("user")

@@ -26,6 +26,9 @@ class Perm:
     )
     AUDIT_VIEW = register("kernel.view_audit", _("Read the audit log in scope"))
     CALENDAR_MANAGE = register("kernel.manage_calendar", _("Enter extra days off and working days"))
+    # Roles are shared by every unit of the installation, so editing one is not scoped: give
+    # this to the installation's administrators only.
+    ROLES_MANAGE = register("accounts.manage_roles", _("Create and edit roles"))
 
 
 def permissions_of(user) -> frozenset[str]:
@@ -44,6 +47,11 @@ def permissions_of(user) -> frozenset[str]:
             )
         user._tinhso_permissions = cached
     return cached
+
+
+def forget_permissions(user) -> None:
+    """Drop the cached permissions after the user's roles changed."""
+    user.__dict__.pop("_tinhso_permissions", None)
 
 
 def user_can(user, permission: str) -> bool:

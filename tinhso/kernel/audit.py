@@ -27,6 +27,7 @@ from typing import Any
 from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
 
+from tinhso.kernel.logging import mask_personal_data
 from tinhso.kernel.middleware import current_request_context
 from tinhso.kernel.models import AuditEvent
 
@@ -103,7 +104,8 @@ def _actor_and_label(actor) -> tuple[Any, str]:
         return None, "system"
     if not getattr(actor, "is_authenticated", False) or actor.pk is None:
         return None, "anonymous"
-    return actor, actor.get_username()[:150]
+    # A citizen's username is their CCCD: the label keeps it masked like a log line does.
+    return actor, mask_personal_data(actor.get_username())[:150]
 
 
 def audit_record(

@@ -83,6 +83,11 @@ class Unit(models.Model):
                 name="unit_validity_ordered",
             ),
         ]
+        indexes = [
+            # Lookups by code that must also see retired units (history, CSV parents); the
+            # partial unique index only covers the units in force.
+            models.Index(fields=["code"], name="unit_code_idx"),
+        ]
         verbose_name = _("administrative unit")
         verbose_name_plural = _("administrative units")
 
@@ -92,6 +97,13 @@ class Unit(models.Model):
     @property
     def in_force(self) -> bool:
         return self.valid_until is None
+
+    def is_within(self, other: "Unit", *, include_self: bool = True) -> bool:
+        """Whether this unit lies in ``other``'s subtree (no query)."""
+        if self.pk == other.pk:
+            return include_self
+        low, high = subtree_bounds(other.path)
+        return low <= self.path < high
 
     def ancestors(self) -> "UnitQuerySet":
         """Every unit above this one, from the top down (one query)."""
