@@ -1,6 +1,12 @@
 """Project-wide test setup."""
 
 import pytest
+from django.conf import settings as django_settings
+from django.test import override_settings
+
+# The browser-test harness (Playwright + Chromium + axe-core): fixtures browser, phone_page,
+# desktop_page, translation_catalog; helper tinhso.portal.tests.browser.assert_accessible.
+pytest_plugins = ["tinhso.portal.tests.browser"]
 
 
 @pytest.fixture(autouse=True)
@@ -9,3 +15,22 @@ def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The test client speaks plain HTTP; the HTTPS redirect is covered by the deploy check.
     settings.SECURE_SSL_REDIRECT = False
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _session_test_settings(django_test_environment):
+    # With DEBUG off the settings pick the manifest storage, whose {% static %} fails without
+    # a collectstatic run. Tests serve the source files instead (the live server through the
+    # staticfiles finders), so a page renders and a browser loads its CSS and JavaScript.
+    # Session-wide because the live server builds its middleware once, when it starts: the
+    # HTTPS redirect must be off by then (it speaks plain HTTP), not just inside each test.
+    with override_settings(
+        SECURE_SSL_REDIRECT=False,
+        STORAGES={
+            **django_settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+        WHITENOISE_USE_FINDERS=True,
+        WHITENOISE_AUTOREFRESH=True,
+    ):
+        yield

@@ -66,7 +66,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "tinhso.portal.middleware.VietnameseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -261,4 +261,6 @@ LOGGING = {
 
 # The installation: which province (or commune) this server runs for.
 TINHSO_SITE_NAME = os.environ.get("TINHSO_SITE_NAME", "Cổng dịch vụ công tỉnh số")
+# Where the running code's source is offered (AGPL-3.0 §13); empty shows the /ma-nguon/ page.
+TINHSO_SOURCE_URL = os.environ.get("TINHSO_SOURCE_URL", "")
 TINHSO_PROVINCE_CODENAME = os.environ.get("TINHSO_PROVINCE", "nghe_an")

@@ -5,4 +5,6 @@ from tinhso.portal import views
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("hien-thi/", views.display_preferences, name="display_preferences"),
+    path("ma-nguon/", views.source, name="source"),
 ]

@@ -17,6 +17,9 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
         "TINHSO_INSECURE_HTTP": "0",
     }
     env.pop("TINHSO_SILENCED_CHECKS", None)
+    # The browser-test harness sets this for the test process (Playwright runs an event loop
+    # in the test thread); a production process never has it, and Django's checks refuse it.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(
         [sys.executable, "-m", "tinhso.cli", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=settings.PROJECT_DIR,
