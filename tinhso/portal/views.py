@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from importlib import metadata
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseRedirect, HttpResponseServerError
+from django.http import HttpResponse, HttpResponseRedirect, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -132,16 +132,28 @@ def source(request):
     )
 
 
+def _wants_api_envelope(request) -> bool:
+    return request.path.startswith("/api/")
+
+
 def not_found(request, exception=None):
+    if _wants_api_envelope(request):
+        # An API client gets the API's error envelope, not an HTML page.
+        return JsonResponse({"code": "not_found", "message": gettext("Not found.")}, status=404)
     return render(request, "404.html", status=404)
 
 
 def server_error(request):
-    """Render 500.html with a plain context, as Django's own handler does.
+    """Render 500.html with a plain context, as Django's own handler does (JSON under /api/).
 
     Something is already broken: no context processors, no database, no URL reversing. If
     even the template fails, answer with a fixed page rather than a second exception.
     """
+    if _wants_api_envelope(request):
+        return JsonResponse(
+            {"code": "server_error", "message": "Hệ thống đang gặp sự cố, vui lòng thử lại sau."},
+            status=500,
+        )
     try:
         body = loader.get_template("500.html").render(
             {"SITE_NAME": settings.TINHSO_SITE_NAME, "LANGUAGE_CODE": get_language()}
