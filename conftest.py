@@ -5,7 +5,7 @@ from django.conf import settings as django_settings
 from django.test import override_settings
 
 # The browser-test harness (Playwright + Chromium + axe-core): fixtures browser, phone_page,
-# desktop_page, translation_catalog; helper tinhso.portal.tests.browser.assert_accessible.
+# desktop_page; helper tinhso.portal.tests.browser.assert_accessible.
 pytest_plugins = ["tinhso.portal.tests.browser"]
 
 

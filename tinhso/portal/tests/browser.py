@@ -14,10 +14,10 @@ tests can use the fixtures without importing them:
 
 Fixtures: ``browser`` (session: one headless Chromium), ``phone_page`` (360x740, touch, 2x)
 and ``desktop_page`` (1280x800), each a fresh context (no cookies, no storage) whose
-``base_url`` is pytest-django's ``live_server``; ``translation_catalog`` installs a
-throwaway compiled catalog for a test. A page fixture fails the test when the page raised a
-JavaScript error, a static file failed to load, or a page it loaded was never passed to
-``assert_accessible``.
+``base_url`` is pytest-django's ``live_server``. Pages use the project's real translation
+catalogues (tinhso/locale), so tests assert the Vietnamese or English text users see. A page
+fixture fails the test when the page raised a JavaScript error, a static file failed to load,
+or a page it loaded was never passed to ``assert_accessible``.
 
 No browser is ever downloaded: the harness uses /usr/bin/chromium and fails, rather than
 skips, when it is missing.
@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
 
@@ -139,31 +139,6 @@ def phone_page(request, browser, live_server):
 def desktop_page(request, browser, live_server):
     """A page in a fresh desktop context (1280x800) on the live server."""
     yield from _open_page(request, browser, live_server, DESKTOP)
-
-
-@pytest.fixture
-def translation_catalog(settings, tmp_path) -> Callable[[str, dict[str, str]], None]:
-    """Install a compiled catalog for this test only: ``translation_catalog("vi", {...})``.
-
-    The project's real catalogs stay in place behind it; use this to test that a page follows
-    the chosen language without depending on the wording of the real translations.
-    """
-    import polib
-
-    locale_dir = tmp_path / "locale"
-
-    def install(language: str, messages: dict[str, str]) -> None:
-        catalog = polib.POFile()
-        catalog.metadata = {"Content-Type": "text/plain; charset=utf-8"}
-        for msgid, msgstr in messages.items():
-            catalog.append(polib.POEntry(msgid=msgid, msgstr=msgstr))
-        target = locale_dir / language / "LC_MESSAGES"
-        target.mkdir(parents=True, exist_ok=True)
-        catalog.save_as_mofile(str(target / "django.mo"))
-        # Changing LOCALE_PATHS makes Django drop its loaded catalogs (test signal handler).
-        settings.LOCALE_PATHS = [locale_dir, *settings.LOCALE_PATHS]
-
-    return install
 
 
 def assert_accessible(page) -> None:

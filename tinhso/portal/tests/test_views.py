@@ -64,7 +64,7 @@ def test_home_shows_built_services_as_links_and_others_as_coming_soon(client):
     }
     html = response.content.decode()
     assert html.count('class="tile tile--soon"') == 4
-    assert html.count("Coming soon") == 4
+    assert html.count("Sắp triển khai") == 4
     assert f'class="tile__link" href="{reverse("units:browser")}"' in html
 
 
@@ -128,7 +128,7 @@ def test_language_switch_offers_the_other_language(client, settings):
 
 def test_footer_links_to_the_source(client, settings):
     html = client.get(reverse("portal:home")).content.decode()
-    assert f'<a href="{reverse("portal:source")}">Open source, AGPL-3.0</a>' in html
+    assert f'<a href="{reverse("portal:source")}">Mã nguồn mở, AGPL-3.0</a>' in html
 
     settings.TINHSO_SOURCE_URL = "https://example.org/tinhso.git"
     html = client.get(reverse("portal:home")).content.decode()
@@ -147,7 +147,7 @@ def test_unknown_page_gets_the_friendly_404(client):
 
     assert response.status_code == 404
     html = response.content.decode()
-    assert "Sorry, we cannot find this page" in html
+    assert "Rất tiếc, không tìm thấy trang này" in html
     assert f'href="{reverse("portal:home")}"' in html
     assert 'class="skip-link"' in html
     assert_csp_ready(html)
@@ -164,7 +164,7 @@ def test_server_error_page_needs_no_database_or_context_processors(
     assert response.status_code == 500
     html = response.content.decode()
     assert settings.TINHSO_SITE_NAME in html
-    assert "Sorry, something went wrong on our side" in html
+    assert "Rất tiếc, hệ thống đang gặp sự cố" in html
     assert 'href="/"' in html
     assert_csp_ready(html)
 

@@ -102,7 +102,7 @@ def test_bad_rows_are_all_reported_and_nothing_is_loaded(nghe_an):
         (11, "bad_date"),
     }
     hint = next(p for p in exc.value.details if p["line"] == 8)
-    assert "line 9" in hint["message"]
+    assert "dòng 9" in hint["message"]
     assert [p["line"] for p in exc.value.details] == sorted(p["line"] for p in exc.value.details)
     assert Unit.objects.count() == before
     assert not AuditEvent.objects.filter(action="units.import_csv").exists()
@@ -120,7 +120,7 @@ def test_a_child_of_a_bad_row_says_so(nghe_an):
         run(text)
     second = exc.value.details[1]
     assert (second["line"], second["reason"]) == (3, "unknown_parent")
-    assert "line 2" in second["message"]
+    assert "dòng 2" in second["message"]
 
 
 def test_missing_columns():

@@ -89,7 +89,7 @@ def test_unit_page_shows_breadcrumb_children_and_facts(client, tree):
     response = client.get(reverse("units:unit_detail", args=[tree.village.code]))
     assert response.status_code == 200
     assert breadcrumb(response) == [
-        "Administrative units",
+        "Đơn vị hành chính",
         "Tỉnh Thử Nghiệm",
         "Xã Anh Sơn Thử",
         "Thôn Đồng Tâm",
@@ -118,7 +118,7 @@ def test_unit_page_agencies_need_sign_in_and_scope(client, tree):
         flags=re.S,
     ).group(0)
     assert f'href="{reverse("accounts:login")}?next=' in section
-    assert "Log in" in section
+    assert "Đăng nhập" in section
 
     client.force_login(tree.commune_viewer)
     page = text(client.get(url))
@@ -160,7 +160,7 @@ def test_retired_unit_page_names_its_successor(client, tree):
     )
     page = text(client.get(reverse("units:unit_detail", args=["91001"])))
     assert "Xã Anh Sơn Thử" in page
-    assert "in force until" in page
+    assert "có hiệu lực đến ngày" in page
     assert "Xã Hợp Nhất" in page
     assert "Thôn Đồng Tâm" in page  # the sub-units it had stay visible on its page
 
@@ -196,7 +196,7 @@ def test_agency_detail_in_scope_only(client, tree):
     assert response.status_code == 200
     page = text(response)
     assert "UBND Xã Anh Sơn Thử" in page and "000.01.91.T91" in page
-    assert breadcrumb(response) == ["Administrative units", "Tỉnh Thử Nghiệm", "Xã Anh Sơn Thử"]
+    assert breadcrumb(response) == ["Đơn vị hành chính", "Tỉnh Thử Nghiệm", "Xã Anh Sơn Thử"]
     response = client.get(reverse("units:agency_detail", args=[tree.agency_b.pk]))
     assert response.status_code == 404
 
