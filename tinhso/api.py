@@ -14,6 +14,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from tinhso.kernel.errors import DomainError
+from tinhso.kernel.validation import field_error_message
 
 api = NinjaAPI(
     title="tinhso API",
@@ -47,7 +48,11 @@ def on_validation_error(request, exc: NinjaValidationError):
         # ("body", "data", "field") → "field": the client knows where it sent the data.
         field = ".".join(location[2:] if location[:1] == ["body"] else location[1:])
         details.append(
-            {"field": field, "code": error.get("type", "invalid"), "message": error.get("msg", "")}
+            {
+                "field": field,
+                "code": error.get("type", "invalid"),
+                "message": field_error_message(error),
+            }
         )
     return error_response(
         request, 422, "validation_error", _("The data sent is not valid."), details

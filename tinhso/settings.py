@@ -167,6 +167,8 @@ OIDC_OP_USER_ENDPOINT = os.environ.get("TINHSO_OIDC_USERINFO_ENDPOINT", f"{_issu
 OIDC_OP_JWKS_ENDPOINT = os.environ.get("TINHSO_OIDC_JWKS_ENDPOINT", f"{_issuer}/jwks")
 OIDC_OP_ISSUER = _issuer  # checked against the ID token's "iss"
 OIDC_USE_PKCE = True
+# The identity provider's name on the login button ("Đăng nhập bằng VNeID").
+TINHSO_OIDC_PROVIDER_NAME = os.environ.get("TINHSO_OIDC_PROVIDER_NAME", "VNeID")
 OIDC_TIMEOUT = 10  # seconds; the library's default is to wait for ever on a hung provider
 LOGIN_REDIRECT_URL_FAILURE = "/tai-khoan/dang-nhap/"
 if OIDC_ENABLED:

@@ -9,6 +9,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from tinhso.accounts import selectors
@@ -24,8 +26,24 @@ class LoginView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["oidc_enabled"] = getattr(settings, "OIDC_ENABLED", False)
+        context["oidc_login_url"] = oidc_login_url(context.get("next", ""))
+        context["oidc_provider_name"] = getattr(settings, "TINHSO_OIDC_PROVIDER_NAME", "VNeID")
         return context
+
+
+def oidc_login_url(next_url: str = "") -> str:
+    """Where "Sign in with VNeID" leads (keeping ``next``), or "" when OIDC is off.
+
+    The OIDC views are mounted only when OIDC is configured at start-up, so a setting switched
+    on without them must hide the button rather than break the login page.
+    """
+    if not getattr(settings, "OIDC_ENABLED", False):
+        return ""
+    try:
+        url = reverse("oidc_authentication_init")
+    except NoReverseMatch:
+        return ""
+    return f"{url}?{urlencode({'next': next_url})}" if next_url else url
 
 
 class LogoutView(auth_views.LogoutView):
