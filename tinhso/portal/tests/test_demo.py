@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from tinhso.accounts.models import User
+from tinhso.accounts.models import Role, User
 from tinhso.accounts.selectors import officials_for_user
 from tinhso.accounts.validators import validate_cccd
 from tinhso.portal.demo import DEMO_PASSWORD, load_demo
@@ -24,6 +24,8 @@ def test_demo_loads_nghe_an_with_agencies_officials_and_citizens_once():
     assert Unit.objects.get(code="40").children.filter(valid_until__isnull=True).count() >= 130
     assert Unit.objects.filter(type=Unit.Type.THON, parent__code="17329").count() == 4
     assert Agency.objects.get(code="000.00.00.H40").name == "Ủy ban nhân dân tỉnh Nghệ An"
+    # Role names are stored in the site's language (Vietnamese), whatever the command's locale.
+    assert Role.objects.get(code="can-bo-mot-cua").name == "Cán bộ Bộ phận một cửa"
     citizens = User.objects.filter(kind=User.Kind.CITIZEN)
     assert citizens.count() == 6
     for citizen in citizens:
