@@ -13,7 +13,20 @@ class LoginForm(AuthenticationForm):
     username = forms.CharField(
         label=_("Username or citizen identity number (CCCD)"),
         max_length=150,
-        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+        help_text=_(
+            "Citizens sign in with their 12-digit citizen identity number (CCCD); "
+            "businesses with their tax code."
+        ),
+        widget=forms.TextInput(
+            attrs={
+                "autofocus": True,
+                "autocomplete": "username",
+                # Phone keyboards must not capitalise or "correct" a username.
+                "autocapitalize": "none",
+                "autocorrect": "off",
+                "spellcheck": "false",
+            }
+        ),
     )
     password = forms.CharField(
         label=_("Password"),
