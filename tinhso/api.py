@@ -103,12 +103,18 @@ def on_http_error(request, exc: HttpError):
 def _mount_routers() -> None:
     # Each module owns its router; this is the one place that lists them.
     from tinhso.accounts.api import router as accounts_router
+    from tinhso.dossiers.api import router as dossiers_router
+    from tinhso.feedback.api import router as feedback_router
     from tinhso.kernel.api import router as kernel_router
+    from tinhso.qa.api import router as qa_router
     from tinhso.units.api import router as units_router
 
     api.add_router("/units", units_router)
     api.add_router("/accounts", accounts_router)
     api.add_router("/kernel", kernel_router)
+    api.add_router("/dossiers", dossiers_router)
+    api.add_router("/feedback", feedback_router)
+    api.add_router("/qa", qa_router)
 
 
 _mount_routers()

@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "tinhso.kernel",
     "tinhso.units",
     "tinhso.accounts",
+    "tinhso.dossiers",
+    "tinhso.feedback",
+    "tinhso.qa",
     "tinhso.portal",
 ]
 

@@ -10,6 +10,10 @@ urlpatterns = [
     path("quan-tri/", admin.site.urls),
     path("tai-khoan/", include("tinhso.accounts.urls")),
     path("don-vi/", include("tinhso.units.urls")),
+    path("dich-vu-cong/", include("tinhso.dossiers.urls")),
+    path("phan-anh/", include("tinhso.feedback.urls")),
+    path("open311/v2/", include("tinhso.feedback.open311_urls")),
+    path("hoi-dap/", include("tinhso.qa.urls")),
     path("", include("tinhso.portal.urls")),
 ]
 if settings.OIDC_ENABLED:

@@ -7,6 +7,7 @@ work) and is idempotent: a second run finds what the first one made and changes 
 import datetime
 import random
 from dataclasses import dataclass, field
+from importlib import import_module
 
 from django.db import transaction
 
@@ -25,6 +26,7 @@ from tinhso.units.selectors import unit_by_codename, unit_children
 from tinhso.units.services import agency_create, unit_create, units_load_from_package
 
 DEMO_PASSWORD = "DemoDVC#2026"
+DEMO_MODULES = ["dossiers", "feedback", "qa"]
 # CCCD "province of birth" codes for the demo citizens (040 = Nghệ An).
 BIRTH_PROVINCE = "040"
 
@@ -232,6 +234,9 @@ def load_demo(*, province: str) -> DemoReport:
             )
             report.users_created += 1
         report.logins.append(DemoLogin(user.username, f"{user.full_name} — công dân", "citizen"))
+    # Each domain module adds its own demo records through its own services.
+    for module in DEMO_MODULES:
+        import_module(f"tinhso.{module}.demo").load_demo(province=root)
     return report
 
 
