@@ -35,6 +35,14 @@ VENDOR_FILES = [
     ("chart.js/dist/chart.umd.js", "chart.umd.js"),
     ("chart.js/dist/chart.umd.js.map", "chart.umd.js.map"),
     ("chart.js/LICENSE.md", "chart.js.LICENSE.txt"),
+    ("leaflet/dist/leaflet.js", "leaflet/leaflet.js"),
+    ("leaflet/dist/leaflet.css", "leaflet/leaflet.css"),
+    ("leaflet/dist/images/marker-icon.png", "leaflet/images/marker-icon.png"),
+    ("leaflet/dist/images/marker-icon-2x.png", "leaflet/images/marker-icon-2x.png"),
+    ("leaflet/dist/images/marker-shadow.png", "leaflet/images/marker-shadow.png"),
+    ("leaflet/dist/images/layers.png", "leaflet/images/layers.png"),
+    ("leaflet/dist/images/layers-2x.png", "leaflet/images/layers-2x.png"),
+    ("leaflet/LICENSE", "leaflet/LICENSE.txt"),
 ]
 
 NPM_MISSING = """\
@@ -68,6 +76,7 @@ def copy_vendor_files() -> int:
         # Copy only what changed, so the files' times (and whitenoise's caches) stay put.
         if target.exists() and filecmp.cmp(source, target, shallow=False):
             continue
+        target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
         copied += 1
     return copied
