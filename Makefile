@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-only lint format bench reliability install assets schema messages check-browser clean help
+.PHONY: run test test-only lint format bench reliability install assets schema messages check-tools clean help
 
 help:
 	@echo "make run      set everything up and serve the demo portal on http://$(HOST):$(PORT)/"
@@ -41,14 +41,22 @@ run: install assets
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops the server and the worker)"
 	@TINHSO_INSECURE_HTTP=1 TINHSO_SSL_REDIRECT=0 ALLOWED_HOSTS="$(HOST),localhost,127.0.0.1" \
 	  sh -c '$(BIN)/tinhso worker >var/worker.log 2>&1 & worker=$$!; \
-	         trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	         (while sleep 600; do $(BIN)/tinhso tick; done) >var/tick.log 2>&1 & ticker=$$!; \
+	         trap "kill $$worker $$ticker 2>/dev/null" EXIT INT TERM; \
 	         $(BIN)/gunicorn tinhso.wsgi -b $(HOST):$(PORT) -w 2 --access-logfile - --error-logfile -'
 
-check-browser:
-	@test -x /usr/bin/chromium || { \
-	  echo "make test: Debian's chromium is missing at /usr/bin/chromium; the browser tests need it."; \
-	  echo "           Install it with:  apt-get install -y chromium   (.ci/run does this itself)"; \
-	  exit 1; }
+# The Debian tools the tests drive for real: a browser, the independent PDF-signature verifier,
+# the text-to-speech engine, and Pango for WeasyPrint. Missing ones are named, not skipped.
+check-tools:
+	@missing=""; \
+	 test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	 command -v pdfsig >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	 command -v espeak-ng >/dev/null 2>&1 || missing="$$missing espeak-ng"; \
+	 ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	 if [ -n "$$missing" ]; then \
+	   echo "make test: the tests need Debian packages that are missing:$$missing"; \
+	   echo "           Install them with:  apt-get install -y$$missing   (.ci/run does this itself)"; \
+	   exit 1; fi
 
 lint: install
 	$(BIN)/ruff check .
@@ -60,7 +68,7 @@ format: install
 
 # The whole gate: lint, migrations in step with models, the committed API schema (a test),
 # and every test, browser tests included.
-test: install assets check-browser lint test-only
+test: install assets check-tools lint test-only
 
 test-only:
 	$(BIN)/tinhso makemigrations --check --dry-run -v0 || { echo "Models and migrations disagree: run 'tinhso makemigrations'."; exit 1; }

@@ -49,6 +49,8 @@ def main(paths: list[str]) -> int:
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
                 entry.previous_msgid = None
+                entry.previous_msgid_plural = None
+                entry.previous_msgctxt = None
             filled += 1
         po.save()
         # Let gettext wrap the lines as makemessages does, so diffs show only real changes.

@@ -43,6 +43,17 @@ VENDOR_FILES = [
     ("leaflet/dist/images/layers.png", "leaflet/images/layers.png"),
     ("leaflet/dist/images/layers-2x.png", "leaflet/images/layers-2x.png"),
     ("leaflet/LICENSE", "leaflet/LICENSE.txt"),
+    # Noto Serif with the Vietnamese glyphs, for the one-stop desk's PDF forms (WeasyPrint reads
+    # them through file URLs; WOFF 1, which needs no brotli). SIL Open Font License.
+    *[
+        (
+            f"@fontsource/noto-serif/files/noto-serif-{subset}-{weight}-normal.woff",
+            f"fonts/noto-serif-{subset}-{weight}-normal.woff",
+        )
+        for subset in ("latin", "latin-ext", "vietnamese")
+        for weight in (400, 700)
+    ],
+    ("@fontsource/noto-serif/LICENSE", "fonts/noto-serif.LICENSE.txt"),
 ]
 
 NPM_MISSING = """\

@@ -105,7 +105,9 @@ def _mount_routers() -> None:
     from tinhso.accounts.api import router as accounts_router
     from tinhso.dossiers.api import router as dossiers_router
     from tinhso.feedback.api import router as feedback_router
+    from tinhso.indicators.api import router as indicators_router
     from tinhso.kernel.api import router as kernel_router
+    from tinhso.outreach.api import router as outreach_router
     from tinhso.qa.api import router as qa_router
     from tinhso.units.api import router as units_router
 
@@ -115,6 +117,8 @@ def _mount_routers() -> None:
     api.add_router("/dossiers", dossiers_router)
     api.add_router("/feedback", feedback_router)
     api.add_router("/qa", qa_router)
+    api.add_router("/outreach", outreach_router)
+    api.add_router("/indicators", indicators_router)
 
 
 _mount_routers()

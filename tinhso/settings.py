@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "tinhso.dossiers",
     "tinhso.feedback",
     "tinhso.qa",
+    "tinhso.outreach",
+    "tinhso.indicators",
     "tinhso.portal",
 ]
 
@@ -263,6 +265,9 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "faker": {"level": "WARNING"},
+        # WeasyPrint reports every layout step at INFO; fontTools every subset.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 
@@ -271,3 +276,23 @@ TINHSO_SITE_NAME = os.environ.get("TINHSO_SITE_NAME", "Cổng dịch vụ công 
 # Where the running code's source is offered (AGPL-3.0 §13); empty shows the /ma-nguon/ page.
 TINHSO_SOURCE_URL = os.environ.get("TINHSO_SOURCE_URL", "")
 TINHSO_PROVINCE_CODENAME = os.environ.get("TINHSO_PROVINCE", "nghe_an")
+
+# The address citizens reach this server at, for links in e-mails, PDFs and QR codes.
+TINHSO_PUBLIC_URL = os.environ.get("TINHSO_PUBLIC_URL", "")
+
+# Digital signatures of results (PAdES). Unset: a local CA and certificate under var/signing/.
+TINHSO_SIGNING_PKCS12 = os.environ.get("TINHSO_SIGNING_PKCS12", "")
+TINHSO_SIGNING_PASSPHRASE = os.environ.get("TINHSO_SIGNING_PASSPHRASE", "")
+TINHSO_SIGNING_TRUST_ROOTS = os.environ.get("TINHSO_SIGNING_TRUST_ROOTS", "")
+
+# Online fee payment (VNPay protocol). Unset: the built-in stand-in gateway at
+# /cong-thanh-toan-thu/ (no money moves).
+TINHSO_PAYMENT_URL = os.environ.get("TINHSO_PAYMENT_URL", "")
+TINHSO_PAYMENT_TMN_CODE = os.environ.get("TINHSO_PAYMENT_TMN_CODE", "")
+TINHSO_PAYMENT_HASH_SECRET = os.environ.get("TINHSO_PAYMENT_HASH_SECRET", "")
+TINHSO_PAYMENT_IPN_URL = os.environ.get("TINHSO_PAYMENT_IPN_URL", "")
+
+# Map tiles for the location pickers and public maps: the province's own tile server, e.g.
+# "https://maps.example.gov.vn/{z}/{x}/{y}.png". Empty: no map, only address/commune/position.
+TINHSO_MAP_TILE_URL = os.environ.get("TINHSO_MAP_TILE_URL", "")
+TINHSO_MAP_ATTRIBUTION = os.environ.get("TINHSO_MAP_ATTRIBUTION", "")

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from tinhso.api import api
+from tinhso.dossiers.payments import real_gateway_configured
 
 urlpatterns = [
     path("api/v1/", api.urls),
@@ -14,8 +15,13 @@ urlpatterns = [
     path("phan-anh/", include("tinhso.feedback.urls")),
     path("open311/v2/", include("tinhso.feedback.open311_urls")),
     path("hoi-dap/", include("tinhso.qa.urls")),
+    path("truyen-thong/", include("tinhso.outreach.urls")),
+    path("ioc/", include("tinhso.indicators.urls")),
     path("", include("tinhso.portal.urls")),
 ]
+if not real_gateway_configured():
+    # No payment gateway configured (a demo or a laptop): the built-in stand-in takes its place.
+    urlpatterns.insert(-1, path("cong-thanh-toan-thu/", include("tinhso.dossiers.standin_urls")))
 if settings.OIDC_ENABLED:
     urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))
 

@@ -26,7 +26,7 @@ from tinhso.units.selectors import unit_by_codename, unit_children
 from tinhso.units.services import agency_create, unit_create, units_load_from_package
 
 DEMO_PASSWORD = "DemoDVC#2026"
-DEMO_MODULES = ["dossiers", "feedback", "qa"]
+DEMO_MODULES = ["dossiers", "feedback", "qa", "outreach", "indicators"]
 # CCCD "province of birth" codes for the demo citizens (040 = Nghệ An).
 BIRTH_PROVINCE = "040"
 
