@@ -1,0 +1,195 @@
+"""The indicators this room publishes to the IOC (Decision 766/QĐ-TTg's measurable groups).
+
+The registry format, for the ``indicators`` room to consume::
+
+    INDICATORS: list[Indicator]
+    Indicator(code: str, name: lazy str, unit: lazy str, compute: Callable[[Unit, date, date],
+              float | int | None])
+
+``compute(unit, start, end)`` counts the dossiers of ``unit``'s subtree (a dossier belongs to
+its receiving agency's unit) over the local dates ``start``..``end`` inclusive; it returns a
+number, or ``None`` when a rate has nothing to divide by. Shares and rates are percentages
+(0..100, rounded to 2 decimals); the satisfaction is the average rating (1..5). No scope is
+applied here: the caller decides who may see which unit (the API checks
+``dossiers.view_register`` on the unit). ``compute_all(unit, start, end)`` returns
+``{code: value}`` for every indicator.
+
+Definitions:
+
+- ``received`` / ``received_online`` / ``received_in_person``: received in the period;
+- ``fully_online_share``: of those, filed online under a fully online (toàn trình) procedure;
+- ``resolved``: results ready in the period (đã giải quyết);
+- ``on_time_rate``: (early + on time) ÷ resolved;
+- ``late``: resolved late in the period; ``overdue_open``: not resolved and past the legal
+  deadline at the end of the period;
+- ``e_result_share``: of the results returned in the period, those returned electronically;
+- ``online_payment_share``: of the fees paid in the period, those paid online;
+- ``digitised_share``: of the dossiers received, those whose required papers were all held
+  electronically at receipt;
+- ``satisfaction``: the average rating given in the period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Avg, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tinhso.dossiers.models import Channel, Classification, Dossier, Payment
+from tinhso.dossiers.workflow import RESOLVED
+from tinhso.units.models import Unit, subtree_bounds
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    name: str
+    unit: str
+    compute: Callable[[Unit, dt.date, dt.date], float | int | None]
+
+
+def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    tz = timezone.get_current_timezone()
+    return (
+        dt.datetime.combine(start, dt.time.min, tzinfo=tz),
+        dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
+    )
+
+
+def _in(unit: Unit) -> QuerySet[Dossier]:
+    low, high = subtree_bounds(unit.path)
+    return Dossier.objects.filter(unit__path__gte=low, unit__path__lt=high)
+
+
+def _between(field: str, start: dt.date, end: dt.date) -> Q:
+    low, high = _bounds(start, end)
+    return Q(**{f"{field}__gte": low, f"{field}__lt": high})
+
+
+def _share(part: int, whole: int) -> float | None:
+    return None if whole == 0 else round(100 * part / whole, 2)
+
+
+def received(unit, start, end) -> int:
+    return _in(unit).filter(_between("received_at", start, end)).count()
+
+
+def received_online(unit, start, end) -> int:
+    return _in(unit).filter(_between("received_at", start, end), channel=Channel.ONLINE).count()
+
+
+def received_in_person(unit, start, end) -> int:
+    return _in(unit).filter(_between("received_at", start, end), channel=Channel.IN_PERSON).count()
+
+
+def fully_online_share(unit, start, end) -> float | None:
+    qs = _in(unit).filter(_between("received_at", start, end))
+    full = qs.filter(channel=Channel.ONLINE, procedure_version__data__online_mode="full")
+    return _share(full.count(), qs.count())
+
+
+def _resolved(unit, start, end) -> QuerySet[Dossier]:
+    return _in(unit).filter(_between("resolved_at", start, end), status__in=RESOLVED)
+
+
+def resolved(unit, start, end) -> int:
+    return _resolved(unit, start, end).count()
+
+
+def on_time_rate(unit, start, end) -> float | None:
+    qs = _resolved(unit, start, end)
+    good = qs.filter(classification__in=[Classification.EARLY, Classification.ON_TIME])
+    return _share(good.count(), qs.count())
+
+
+def late(unit, start, end) -> int:
+    return _resolved(unit, start, end).filter(classification=Classification.LATE).count()
+
+
+def overdue_open(unit, start, end) -> int:
+    _low, high = _bounds(start, end)
+    unresolved = Q(resolved_at__isnull=True) | Q(resolved_at__gte=high)
+    return (
+        _in(unit)
+        .filter(unresolved, received_at__lt=high, legal_due_at__lt=high)
+        .exclude(status__in=["refused", "stopped", "withdrawn"])
+        .count()
+    )
+
+
+def e_result_share(unit, start, end) -> float | None:
+    qs = _in(unit).filter(_between("returned_at", start, end))
+    return _share(qs.filter(returned_electronically=True).count(), qs.count())
+
+
+def online_payment_share(unit, start, end) -> float | None:
+    low, high = subtree_bounds(unit.path)
+    qs = Payment.objects.filter(
+        _between("paid_at", start, end),
+        state=Payment.State.PAID,
+        dossier__unit__path__gte=low,
+        dossier__unit__path__lt=high,
+    )
+    return _share(qs.filter(method=Payment.Method.ONLINE).count(), qs.count())
+
+
+def digitised_share(unit, start, end) -> float | None:
+    qs = _in(unit).filter(_between("received_at", start, end))
+    return _share(qs.filter(digitised=True).count(), qs.count())
+
+
+def satisfaction(unit, start, end) -> float | None:
+    value = (
+        _in(unit)
+        .filter(_between("rated_at", start, end), rating__isnull=False)
+        .aggregate(value=Avg("rating"))["value"]
+    )
+    return None if value is None else round(float(value), 2)
+
+
+DOSSIERS = _("dossiers")
+PERCENT = "%"
+
+INDICATORS: list[Indicator] = [
+    Indicator("dossiers.received", _("Dossiers received"), DOSSIERS, received),
+    Indicator("dossiers.received_online", _("Dossiers received online"), DOSSIERS, received_online),
+    Indicator(
+        "dossiers.received_in_person",
+        _("Dossiers received in person"),
+        DOSSIERS,
+        received_in_person,
+    ),
+    Indicator(
+        "dossiers.fully_online_share",
+        _("Share of dossiers filed fully online"),
+        PERCENT,
+        fully_online_share,
+    ),
+    Indicator("dossiers.resolved", _("Dossiers resolved"), DOSSIERS, resolved),
+    Indicator("dossiers.on_time_rate", _("Resolved on time"), PERCENT, on_time_rate),
+    Indicator("dossiers.late", _("Dossiers resolved late"), DOSSIERS, late),
+    Indicator("dossiers.overdue_open", _("Dossiers overdue, not resolved"), DOSSIERS, overdue_open),
+    Indicator(
+        "dossiers.e_result_share", _("Share of results returned electronically"), PERCENT,
+        e_result_share,
+    ),
+    Indicator(
+        "dossiers.online_payment_share", _("Share of fees paid online"), PERCENT,
+        online_payment_share,
+    ),
+    Indicator(
+        "dossiers.digitised_share", _("Share of dossiers digitised"), PERCENT, digitised_share
+    ),
+    Indicator("dossiers.satisfaction", _("Average satisfaction (1–5)"), _("points"), satisfaction),
+]  # fmt: skip
+
+BY_CODE = {indicator.code: indicator for indicator in INDICATORS}
+
+
+def compute_all(unit: Unit, start: dt.date, end: dt.date) -> dict[str, float | int | None]:
+    """Every indicator of ``unit``'s subtree over ``start``..``end``."""
+    return {indicator.code: indicator.compute(unit, start, end) for indicator in INDICATORS}
