@@ -1,0 +1,56 @@
+"""Admin of the IOC catalogue: read-mostly views for support staff (writes go through the
+services and the API, which validate expressions and keep roll-ups fresh)."""
+
+from django.contrib import admin
+
+from tinhso.indicators.models import (
+    CategoryCombo,
+    DataElement,
+    DataSet,
+    DtiFramework,
+    Indicator,
+    Target,
+)
+
+
+@admin.register(CategoryCombo)
+class CategoryComboAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(DataElement)
+class DataElementAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "aggregation", "source", "is_public"]
+    list_filter = ["source", "aggregation", "is_public"]
+    search_fields = ["code", "name"]
+    readonly_fields = ["code", "source"]
+
+
+@admin.register(DataSet)
+class DataSetAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "period_type", "expiry_days", "timely_days"]
+    search_fields = ["code", "name"]
+    readonly_fields = ["code"]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "pillar", "is_public"]
+    list_filter = ["pillar", "is_public"]
+    search_fields = ["code", "name"]
+    # Expressions are checked by ``services.indicator_define``; the admin does not edit them.
+    readonly_fields = ["code", "numerator", "denominator", "factor"]
+
+
+@admin.register(Target)
+class TargetAdmin(admin.ModelAdmin):
+    list_display = ["indicator", "unit", "year", "value", "prorate", "source"]
+    list_filter = ["year"]
+    raw_id_fields = ["unit"]
+    readonly_fields = ["indicator", "unit", "year", "value"]
+
+
+@admin.register(DtiFramework)
+class DtiFrameworkAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "year", "max_points"]

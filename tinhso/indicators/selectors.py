@@ -1,0 +1,406 @@
+"""Every read that leaves the indicators room: the catalogue, values, boards, targets, DTI.
+
+The read path never scans facts: values come from the ``Aggregate`` roll-ups that the writers
+keep fresh (``rollups``). A board of 12 tiles for a unit and a period is one query on
+``Aggregate`` (the unit, the period's sub-periods and the previous period's, the elements the
+tiles need) plus one on ``Target``, then arithmetic in Python.
+
+Over time, values combine by the element's aggregation type from the per-period roll-ups:
+
+    sum / count           Σ over the periods (totals / counts)
+    average               Σ totals ÷ Σ counts (the mean of every fact)
+    average_sum_org_unit  mean over the periods of the subtree's total
+    last                  the subtree's total of the latest period with data
+    min / max             the extreme over the periods
+    none                  only a roll-up for exactly that period, and (over the tree) only
+                          the unit's own value
+
+When the period asked for has its own roll-up (a yearly data set, a computed value for the
+year) that one is used; otherwise the coarsest sub-periods that have data (quarters before
+months). Over the tree, ``average`` is the mean of the facts, ``min``/``max`` the extremes.
+
+Scope: public indicators and elements are readable by anyone; the others need
+``indicators.view`` on a unit in the reader's scope (``visible_indicators``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from tinhso.indicators import errors, expressions, periods
+from tinhso.indicators.models import (
+    Aggregate,
+    AggregationType,
+    DataElement,
+    DataSet,
+    DtiFramework,
+    DtiScore,
+    Indicator,
+    Target,
+)
+from tinhso.indicators.services import can_view_internal
+from tinhso.units.models import Unit
+
+_TYPE_RANK = {periods.YEAR: 0, periods.QUARTER: 1, periods.MONTH: 2}
+
+
+# --- catalogue ----------------------------------------------------------------------------------
+
+
+def indicators_visible(user, unit: Unit | None = None) -> QuerySet[Indicator]:
+    """Public indicators, and the internal ones when ``user`` may see ``unit``'s."""
+    qs = Indicator.objects.all()
+    if unit is None or not can_view_internal(user, unit):
+        qs = qs.filter(is_public=True)
+    return qs
+
+
+def indicator_get(code: str) -> Indicator:
+    indicator = Indicator.objects.filter(code=code).first()
+    if indicator is None:
+        raise errors.IndicatorNotFound()
+    return indicator
+
+
+def data_set_get(code: str) -> DataSet:
+    data_set = DataSet.objects.filter(code=code).prefetch_related("elements").first()
+    if data_set is None:
+        raise errors.DataSetNotFound()
+    return data_set
+
+
+def element_get(code: str) -> DataElement:
+    element = DataElement.objects.filter(code=code).select_related("category_combo").first()
+    if element is None:
+        raise errors.ElementNotFound()
+    return element
+
+
+# --- values over time ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    period: periods.Period
+    total: float | None
+    count: int
+    minimum: float | None
+    maximum: float | None
+
+
+def combine_over_time(
+    aggregation: str, rows: Sequence[_Row], asked: periods.Period
+) -> float | None:
+    """One value for ``asked`` from the roll-ups of its sub-periods (see the docstring)."""
+    exact = [row for row in rows if row.period.id == asked.id]
+    if exact:
+        rows = exact
+    elif aggregation == AggregationType.NONE or not rows:
+        return None
+    else:
+        coarsest = min(_TYPE_RANK[row.period.type] for row in rows)
+        rows = sorted(
+            (row for row in rows if _TYPE_RANK[row.period.type] == coarsest),
+            key=lambda row: row.period.start,
+        )
+    rows = [row for row in rows if row.count]
+    if not rows:
+        return None
+    if aggregation in (AggregationType.SUM, AggregationType.NONE):
+        return sum(row.total or 0 for row in rows)
+    if aggregation == AggregationType.COUNT:
+        return float(sum(row.count for row in rows))
+    if aggregation == AggregationType.AVERAGE:
+        return sum(row.total or 0 for row in rows) / sum(row.count for row in rows)
+    if aggregation == AggregationType.AVERAGE_SUM_ORG_UNIT:
+        return sum(row.total or 0 for row in rows) / len(rows)
+    if aggregation == AggregationType.LAST:
+        return rows[-1].total
+    if aggregation == AggregationType.MIN:
+        return min(row.minimum for row in rows if row.minimum is not None)
+    if aggregation == AggregationType.MAX:
+        return max(row.maximum for row in rows if row.maximum is not None)
+    return None
+
+
+@dataclass
+class _Plan:
+    """What a set of indicators and element codes need: elements, indicators, references."""
+
+    elements: dict[str, DataElement] = field(default_factory=dict)
+    indicators: dict[str, Indicator] = field(default_factory=dict)
+    parsed: dict[str, tuple[expressions.Expression, expressions.Expression]] = field(
+        default_factory=dict
+    )
+    refs: set[tuple[str, str]] = field(default_factory=set)  # (element code, combo)
+
+
+def _plan(codes: Iterable[str]) -> _Plan:
+    plan = _Plan()
+    codes = list(codes)
+    pending = set(codes)
+    element_texts: set[str] = set()
+    while pending:
+        found = {i.code: i for i in Indicator.objects.filter(code__in=pending)}
+        plan.indicators.update(found)
+        nxt: set[str] = set()
+        for code, indicator in found.items():
+            num = expressions.parse_cached(indicator.numerator)
+            den = expressions.parse_cached(indicator.denominator or "1")
+            plan.parsed[code] = (num, den)
+            element_texts |= num.element_refs | den.element_refs
+            nxt |= (num.indicator_refs | den.indicator_refs) - set(plan.indicators)
+        element_texts |= {c for c in pending if c not in found}
+        pending = nxt
+    candidates = element_texts | {t.rsplit(".", 1)[0] for t in element_texts if "." in t}
+    plan.elements = {e.code: e for e in DataElement.objects.filter(code__in=candidates)}
+    for text in element_texts:
+        split = expressions.split_element_ref(text, set(plan.elements))
+        if split is not None:
+            plan.refs.add(split)
+    return plan
+
+
+def _element_values(
+    plan: _Plan,
+    *,
+    units: Sequence[Unit],
+    asked: Sequence[periods.Period],
+    view: str,
+) -> dict[tuple[int, str], dict[tuple[str, str], float | None]]:
+    """{(unit id, period id): {(element code, combo): value}}: one query on the roll-ups."""
+    if not plan.refs or not units:
+        return {}
+    wanted_ids = {plan.elements[code].pk for code, _combo in plan.refs}
+    sub = {p.id: p for a in asked for p in a.sub_periods()}
+    rows: dict[tuple[int, int, str], list[_Row]] = defaultdict(list)
+    for unit_id, element_id, combo, period_id, total, count, minimum, maximum in (
+        Aggregate.objects.filter(
+            unit_id__in=[u.pk for u in units],
+            view=view,
+            period__in=list(sub),
+            element_id__in=wanted_ids,
+            combo__in={combo for _code, combo in plan.refs},
+        )
+        .order_by()
+        .values_list(
+            "unit_id", "element_id", "combo", "period", "total", "count", "minimum", "maximum"
+        )
+    ):
+        rows[(unit_id, element_id, combo)].append(
+            _Row(sub[period_id], total, count, minimum, maximum)
+        )
+    found: dict[tuple[int, str], dict[tuple[str, str], float | None]] = {}
+    for unit in units:
+        for period in asked:
+            values = {}
+            for code, combo in plan.refs:
+                element = plan.elements[code]
+                inside = [
+                    row
+                    for row in rows.get((unit.pk, element.pk, combo), ())
+                    if period.contains(row.period)
+                ]
+                values[(code, combo)] = combine_over_time(element.aggregation, inside, period)
+            found[(unit.pk, period.id)] = values
+    return found
+
+
+def _evaluate(
+    plan: _Plan, code: str, values: dict[tuple[str, str], float | None], memo: dict[str, Any]
+) -> float | None:
+    if code in memo:
+        return memo[code]
+    memo[code] = None  # a cycle (refused at definition time) reads as no data
+    if code not in plan.indicators:
+        split = expressions.split_element_ref(code, set(plan.elements))
+        memo[code] = values.get(split) if split else None
+        return memo[code]
+    indicator = plan.indicators[code]
+    sides = []
+    for parsed in plan.parsed[code]:
+        given = {}
+        for ref in parsed.refs.values():
+            if ref.kind == "indicator":
+                given[ref] = _evaluate(plan, ref.text, values, memo)
+            else:
+                split = expressions.split_element_ref(ref.text, set(plan.elements))
+                given[ref] = values.get(split) if split else None
+        sides.append(parsed.evaluate(given))
+    numerator, denominator = sides
+    if numerator is None or denominator in (None, 0):
+        result = None
+    else:
+        result = numerator / denominator * indicator.factor
+    memo[code] = result
+    return result
+
+
+def values_table(
+    *,
+    codes: Sequence[str],
+    units: Sequence[Unit],
+    asked: Sequence[periods.Period],
+    view: str = Aggregate.View.REPORTED,
+) -> dict[tuple[int, str], dict[str, float | None]]:
+    """{(unit id, period id): {code: value}} for indicator or data element codes (an element
+    may be written ``element.combo`` for one disaggregation)."""
+    plan = _plan(codes)
+    element_values = _element_values(plan, units=units, asked=asked, view=view)
+    table = {}
+    for unit in units:
+        for period in asked:
+            values = element_values.get((unit.pk, period.id), {})
+            memo: dict[str, Any] = {}
+            table[(unit.pk, period.id)] = {
+                code: _evaluate(plan, code, values, memo) for code in codes
+            }
+    return table
+
+
+# --- targets ------------------------------------------------------------------------------------
+
+
+def prorate(value: float, period: periods.Period) -> float:
+    """The share of an annual target due by the end of ``period``
+    (``periodInYear / yearlyPeriodCount``, DHIS2's year-to-date pro-rating)."""
+    return value * period.index / period.per_year
+
+
+def targets_for(
+    *, indicators: Iterable[Indicator], unit: Unit, period: periods.Period
+) -> dict[str, float | None]:
+    """The target of each indicator for ``unit`` and ``period``: the unit's own, else the
+    nearest unit above's, else the national one; pro-rated when the target says so."""
+    by_pk = {i.pk: i.code for i in indicators}
+    chain = [unit.pk, *reversed([u.pk for u in unit.ancestors()])]
+    rank = {pk: n for n, pk in enumerate(chain)}
+    best: dict[str, tuple[int, Target]] = {}
+    for target in Target.objects.filter(
+        Q(unit_id__in=chain) | Q(unit__isnull=True), indicator_id__in=by_pk, year=period.year
+    ):
+        order = rank.get(target.unit_id, len(chain))
+        code = by_pk[target.indicator_id]
+        if code not in best or order < best[code][0]:
+            best[code] = (order, target)
+    found: dict[str, float | None] = {code: None for code in by_pk.values()}
+    for code, (_order, target) in best.items():
+        found[code] = prorate(target.value, period) if target.prorate else target.value
+    return found
+
+
+# --- the board ----------------------------------------------------------------------------------
+
+
+def _round(value: float | None, decimals: int) -> float | None:
+    return None if value is None else round(value, decimals)
+
+
+def board_values(
+    unit: Unit,
+    period: str | periods.Period,
+    indicator_codes: Sequence[str],
+    *,
+    user=None,
+    view: str = Aggregate.View.REPORTED,
+) -> list[dict[str, Any]]:
+    """The tiles of a board: for each code (an indicator or a data element), its value for
+    ``unit`` and ``period``, the previous period's (trend), the target and the share of it
+    reached. Internal indicators the ``user`` may not see are left out. Two queries on the
+    precomputed roll-ups and one on the targets, whatever the size of ``unit``'s subtree.
+
+    Each tile: ``{code, name, measure, value, previous, change, target, target_reached,
+    higher_is_better, pillar, kind}``; ``value`` None means "no data" (nothing reported, or a
+    division by zero)."""
+    asked = period if isinstance(period, periods.Period) else periods.parse(period)
+    previous = asked.previous()
+    internal_ok = user is not None and can_view_internal(user, unit)
+    indicators = {i.code: i for i in Indicator.objects.filter(code__in=indicator_codes)}
+    elements = {e.code: e for e in DataElement.objects.filter(code__in=indicator_codes)}
+    codes = []
+    for code in indicator_codes:
+        item = indicators.get(code) or elements.get(code)
+        if item is None or (not item.is_public and not internal_ok):
+            continue
+        codes.append(code)
+    table = values_table(codes=codes, units=[unit], asked=[asked, previous], view=view)
+    now, before = table.get((unit.pk, asked.id), {}), table.get((unit.pk, previous.id), {})
+    targets = targets_for(indicators=indicators.values(), unit=unit, period=asked)
+    tiles = []
+    for code in codes:
+        item = indicators.get(code) or elements[code]
+        decimals = item.decimals if code in indicators else 2
+        value, prior = now.get(code), before.get(code)
+        target = targets.get(code)
+        tiles.append(
+            {
+                "code": code,
+                "kind": "indicator" if code in indicators else "data_element",
+                "name": item.name,
+                "measure": item.measure,
+                "pillar": getattr(item, "pillar", ""),
+                "value": _round(value, decimals),
+                "previous": _round(prior, decimals),
+                "change": _round(value - prior, decimals)
+                if value is not None and prior is not None
+                else None,
+                "target": _round(target, decimals),
+                "target_reached": round(100 * value / target, 1)
+                if value is not None and target
+                else None,
+                "higher_is_better": getattr(item, "higher_is_better", True),
+            }
+        )
+    return tiles
+
+
+def series(
+    unit: Unit,
+    code: str,
+    *,
+    last: periods.Period,
+    months: int = 12,
+    view: str = Aggregate.View.REPORTED,
+) -> list[tuple[str, float | None]]:
+    """A monthly time series (oldest first) of one indicator or element for a chart."""
+    asked = periods.last_months(last, months)
+    table = values_table(codes=[code], units=[unit], asked=asked, view=view)
+    return [(p.id, table.get((unit.pk, p.id), {}).get(code)) for p in asked]
+
+
+def by_children(
+    unit: Unit,
+    code: str,
+    *,
+    period: periods.Period,
+    view: str = Aggregate.View.REPORTED,
+) -> list[tuple[Unit, float | None]]:
+    """One value per unit in force directly under ``unit`` (bars, map, ranking)."""
+    children = list(Unit.objects.filter(parent=unit, valid_until__isnull=True).order_by("name"))
+    table = values_table(codes=[code], units=children, asked=[period], view=view)
+    return [(child, table.get((child.pk, period.id), {}).get(code)) for child in children]
+
+
+# --- DTI ----------------------------------------------------------------------------------------
+
+
+def framework_get(code: str) -> DtiFramework:
+    framework = DtiFramework.objects.filter(code=code).first()
+    if framework is None:
+        raise errors.FrameworkNotFound()
+    return framework
+
+
+def dti_ranking(framework: DtiFramework, *, parent: Unit | None, year: int) -> QuerySet[DtiScore]:
+    qs = DtiScore.objects.filter(framework=framework, year=year).select_related("unit")
+    qs = (
+        qs.filter(unit__parent=parent)
+        if parent is not None
+        else qs.filter(unit__parent__isnull=True)
+    )
+    return qs.order_by("rank", "unit__name")
