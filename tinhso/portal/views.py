@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from importlib import metadata
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseRedirect, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
@@ -16,6 +17,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from tinhso.accounts.permissions import user_can
 from tinhso.portal import preferences
 
 logger = logging.getLogger(__name__)
@@ -49,24 +51,35 @@ SERVICE_TILES = [
         title=_("Online public services"),
         description=_("Submit applications for administrative procedures from home."),
         icon="document",
+        url_name="dossiers:catalogue",
     ),
     ServiceTile(
         key="feedback",
         title=_("Field reports"),
         description=_("Report a broken road, a fallen tree or litter where you live."),
         icon="pin",
+        url_name="feedback:new",
     ),
     ServiceTile(
         key="qa",
         title=_("Online questions and answers"),
         description=_("Ask the authorities a question and read published answers."),
         icon="chat",
+        url_name="qa:list",
     ),
     ServiceTile(
         key="lookup",
         title=_("Track an application"),
         description=_("Check where your application is with its receipt code."),
         icon="search",
+        url_name="dossiers:lookup",
+    ),
+    ServiceTile(
+        key="news",
+        title=_("Digital transformation news"),
+        description=_("News, radio bulletins and campaigns that help you go digital."),
+        icon="megaphone",
+        url_name="outreach:news_list",
     ),
     ServiceTile(
         key="units",
@@ -76,6 +89,85 @@ SERVICE_TILES = [
         url_name="units:browser",
     ),
 ]
+
+
+@dataclass(frozen=True)
+class WorkLink:
+    """One place an official works, shown on their workspace when they hold the permission."""
+
+    title: str
+    description: str
+    icon: str
+    url_name: str
+    permission: str
+
+
+# The officials' workspace: each module's queue or management page, by the permission it needs.
+WORK_LINKS = [
+    WorkLink(
+        _("One-stop desk and dossiers"),
+        _("Receive, process and return dossiers; deadlines first."),
+        "inbox",
+        "dossiers:work_queue",
+        "dossiers.view",
+    ),
+    WorkLink(
+        _("Dossier register"),
+        _("The register of dossiers (form 07), filtered and exported to Excel."),
+        "document",
+        "dossiers:register",
+        "dossiers.view_register",
+    ),
+    WorkLink(
+        _("Field reports to handle"),
+        _("Reports routed to your units, with their deadlines."),
+        "pin",
+        "feedback:queue",
+        "feedback.view",
+    ),
+    WorkLink(
+        _("Hotline entry"),
+        _("Enter a report a citizen made by phone."),
+        "pin",
+        "feedback:hotline",
+        "feedback.intake",
+    ),
+    WorkLink(
+        _("Questions to answer"),
+        _("Draft, review and publish answers to citizens' questions."),
+        "chat",
+        "qa:queue",
+        "qa.view",
+    ),
+    WorkLink(
+        _("Campaigns and radio"),
+        _("Plan campaigns, approve content, schedule grassroots radio."),
+        "megaphone",
+        "outreach:campaigns",
+        "outreach.view",
+    ),
+    WorkLink(
+        _("Officials"),
+        _("The officials of your unit and their roles."),
+        "users",
+        "accounts:officials",
+        "accounts.view_officials",
+    ),
+]
+
+
+@login_required
+def workspace(request):
+    """An official's start page: the work their permissions open, nothing else."""
+    links = []
+    for link in WORK_LINKS:
+        if not user_can(request.user, link.permission):
+            continue
+        try:
+            links.append({"link": link, "url": reverse(link.url_name)})
+        except NoReverseMatch:
+            continue
+    return render(request, "portal/workspace.html", {"links": links})
 
 
 def home(request):

@@ -167,7 +167,7 @@ def test_home_on_a_desktop_and_htmx_sends_the_csrf_token(desktop_page):
     desktop_page.goto("/")
     assert_accessible(desktop_page)
     tiles = desktop_page.locator(".tile")
-    assert tiles.count() == 5
+    assert tiles.count() == 6
     # Tiles sit side by side on a wide screen.
     first, second = tiles.nth(0).bounding_box(), tiles.nth(1).bounding_box()
     assert first["y"] == second["y"]

@@ -51,29 +51,52 @@ def test_body_sends_csrf_token_with_htmx_requests(client):
     assert f'hx-headers=\'{{"X-CSRFToken": "{token}"}}\'' in response.content.decode()
 
 
-def test_home_shows_built_services_as_links_and_others_as_coming_soon(client):
+def test_home_links_every_service_now_that_each_module_has_its_page(client):
     response = client.get(reverse("portal:home"))
     tiles = {item["tile"].key: item["url"] for item in response.context["tiles"]}
 
     assert tiles == {
-        "dossiers": None,
-        "feedback": None,
-        "qa": None,
-        "lookup": None,
+        "dossiers": reverse("dossiers:catalogue"),
+        "feedback": reverse("feedback:new"),
+        "qa": reverse("qa:list"),
+        "lookup": reverse("dossiers:lookup"),
+        "news": reverse("outreach:news_list"),
         "units": reverse("units:browser"),
     }
     html = response.content.decode()
-    assert html.count('class="tile tile--soon"') == 4
-    assert html.count("Sắp triển khai") == 4
-    assert f'class="tile__link" href="{reverse("units:browser")}"' in html
+    assert "tile--soon" not in html
+    assert "Sắp triển khai" not in html
+    for title in ["Dịch vụ công trực tuyến", "Phản ánh hiện trường", "Hỏi đáp trực tuyến"]:
+        assert title in html
 
 
-def test_home_search_goes_to_the_unit_search(client):
+def test_home_search_looks_for_a_public_service(client):
     html = client.get(reverse("portal:home")).content.decode()
 
-    assert f'action="{reverse("units:browser")}"' in html
+    assert f'action="{reverse("dossiers:catalogue")}"' in html
     assert 'name="q"' in html
     assert 'for="home-search"' in html
+    assert "Tìm thủ tục hành chính" in html
+
+
+def test_workspace_shows_an_official_only_the_work_their_roles_open(client):
+    from tinhso.units.tests.factories import AgencyFactory, official_with
+
+    desk_officer = official_with(AgencyFactory(), "dossiers.view", "dossiers.receive")
+    client.force_login(desk_officer)
+
+    html = client.get(reverse("portal:workspace")).content.decode()
+
+    assert "Công việc của tôi" in html
+    assert f'href="{reverse("dossiers:work_queue")}"' in html
+    assert f'href="{reverse("outreach:campaigns")}"' not in html
+
+
+def test_workspace_asks_a_visitor_to_sign_in(client):
+    response = client.get(reverse("portal:workspace"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
 
 
 def test_anonymous_visitor_sees_a_login_link(client):
