@@ -40,8 +40,6 @@ Per form:
 from __future__ import annotations
 
 import datetime as dt
-import logging
-from pathlib import Path
 from typing import Any
 
 import segno
@@ -51,16 +49,11 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from tinhso.kernel.pdf import PdfUnavailable, font_dir, font_faces, html_to_pdf
+
+__all__ = ["PdfUnavailable", "font_dir", "qr_svg", "render_form", "render_form_html"]
+
 FORMS = ("01", "02", "03", "04", "05", "06", "07", "result")
-FONT_FILES = [
-    ("Tinhso Serif", "noto-serif-latin-{weight}-normal.woff"),
-    ("Tinhso Serif Vi", "noto-serif-vietnamese-{weight}-normal.woff"),
-    ("Tinhso Serif Ext", "noto-serif-latin-ext-{weight}-normal.woff"),
-]
-
-
-class PdfUnavailable(RuntimeError):
-    """WeasyPrint or its system libraries (Pango) cannot be loaded."""
 
 
 def qr_svg(data: str) -> str:
@@ -120,35 +113,6 @@ def _classification(value: Any) -> Any:
     return labels.get(value, value)
 
 
-def font_dir() -> Path | None:
-    """Where the Noto Serif files are: the built vendor directory, else node_modules."""
-    project = Path(settings.BASE_DIR).parent
-    for candidate in (
-        project / "build" / "static" / "vendor" / "fonts",
-        project / "node_modules" / "@fontsource" / "noto-serif" / "files",
-    ):
-        if (candidate / "noto-serif-vietnamese-400-normal.woff").exists():
-            return candidate
-    return None
-
-
-def font_faces() -> str:
-    """@font-face rules for the bundled fonts (file URLs), empty when they are absent."""
-    directory = font_dir()
-    if directory is None:
-        return ""
-    rules = []
-    for family, pattern in FONT_FILES:
-        for weight in (400, 700):
-            path = directory / pattern.format(weight=weight)
-            if path.exists():
-                rules.append(
-                    f'@font-face {{ font-family: "{family}"; font-weight: {weight}; '
-                    f'src: url("{path.as_uri()}") format("woff"); }}'
-                )
-    return "\n".join(rules)
-
-
 def render_form_html(form: str, context: dict) -> str:
     """The HTML WeasyPrint lays out (exposed for tests and previews)."""
     if form not in FORMS:
@@ -171,13 +135,4 @@ def render_form_html(form: str, context: dict) -> str:
 
 def render_form(form: str, context: dict) -> bytes:
     """Render one of the desk's forms ("01"…"07", "result") to PDF bytes (A4)."""
-    html = render_form_html(form, context)
-    try:
-        from weasyprint import HTML  # lazy: needs Pango
-    except (ImportError, OSError) as error:
-        raise PdfUnavailable(
-            "PDF rendering needs WeasyPrint and the Pango library "
-            "(Debian/Ubuntu: apt-get install libpango-1.0-0 libpangoft2-1.0-0): " + str(error)
-        ) from error
-    logging.getLogger("fontTools").setLevel(logging.WARNING)  # subsetting chatter
-    return HTML(string=html, base_url=str(Path(settings.BASE_DIR))).write_pdf()
+    return html_to_pdf(render_form_html(form, context))

@@ -2,57 +2,19 @@
 
 Pure rendering: content in, PDF bytes out. WeasyPrint (which needs Pango) is imported
 lazily, like ``dossiers/pdf.py``, so the web server starts without it; rendering there raises
-``PdfUnavailable``. Fonts: Noto Sans/Serif from build/static/vendor/fonts (the same files the
-dossiers room uses; the small lookup is repeated here because one domain room never imports
-another).
+``PdfUnavailable``. Fonts and the PDF step come from
+``tinhso.kernel.pdf``, shared with the dossiers room.
 """
 
 from __future__ import annotations
 
-import logging
 from html import escape
-from pathlib import Path
 
-from django.conf import settings
 from django.utils import timezone
 
-FONT_FILES = [
-    ("Tinhso Serif", "noto-serif-latin-{weight}-normal.woff"),
-    ("Tinhso Serif Vi", "noto-serif-vietnamese-{weight}-normal.woff"),
-    ("Tinhso Serif Ext", "noto-serif-latin-ext-{weight}-normal.woff"),
-]
+from tinhso.kernel.pdf import PdfUnavailable, font_faces, html_to_pdf
 
-
-class PdfUnavailable(RuntimeError):
-    """WeasyPrint or its system libraries (Pango) cannot be loaded."""
-
-
-def font_dir() -> Path | None:
-    project = Path(settings.BASE_DIR).parent
-    for candidate in (
-        project / "build" / "static" / "vendor" / "fonts",
-        project / "node_modules" / "@fontsource" / "noto-serif" / "files",
-    ):
-        if (candidate / "noto-serif-vietnamese-400-normal.woff").exists():
-            return candidate
-    return None
-
-
-def font_faces() -> str:
-    directory = font_dir()
-    if directory is None:
-        return ""
-    rules = []
-    for family, pattern in FONT_FILES:
-        for weight in (400, 700):
-            path = directory / pattern.format(weight=weight)
-            if path.exists():
-                rules.append(
-                    f'@font-face {{ font-family: "{family}"; font-weight: {weight}; '
-                    f'src: url("{path.as_uri()}") format("woff"); }}'
-                )
-    return "\n".join(rules)
-
+__all__ = ["PdfUnavailable", "render_html", "render_pdf"]
 
 STYLE = """
 @page { size: A5; margin: 14mm 12mm; }
@@ -95,13 +57,4 @@ def render_html(content) -> str:
 
 
 def render_pdf(content) -> bytes:
-    html = render_html(content)
-    try:
-        from weasyprint import HTML  # lazy: needs Pango
-    except (ImportError, OSError) as error:
-        raise PdfUnavailable(
-            "PDF rendering needs WeasyPrint and the Pango library "
-            "(Debian/Ubuntu: apt-get install libpango-1.0-0 libpangoft2-1.0-0): " + str(error)
-        ) from error
-    logging.getLogger("fontTools").setLevel(logging.WARNING)
-    return HTML(string=html, base_url=str(Path(settings.BASE_DIR))).write_pdf()
+    return html_to_pdf(render_html(content))
