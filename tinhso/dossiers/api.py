@@ -1114,10 +1114,10 @@ def request_supplement(request, dossier_id: int, data: SupplementRequestIn):
     return _detail(request, dossier)
 
 
-@_act("forward", "forward", "Hand a received dossier to the processing agency")
-def forward(request, dossier_id: int, data: HandOverIn):
+def _hand_over(request, dossier_id: int, data: HandOverIn, service):
+    """Forward and transfer take the same body and differ only in the service they call."""
     dossier = _dossier(request, dossier_id)
-    services.dossier_forward(
+    service(
         acting_user=request.auth,
         dossier=dossier,
         to_agency=_agency_from_body(data.to_agency_id, "to_agency_id"),
@@ -1127,21 +1127,16 @@ def forward(request, dossier_id: int, data: HandOverIn):
         note=data.note,
     )
     return _detail(request, dossier)
+
+
+@_act("forward", "forward", "Hand a received dossier to the processing agency")
+def forward(request, dossier_id: int, data: HandOverIn):
+    return _hand_over(request, dossier_id, data, services.dossier_forward)
 
 
 @_act("transfer", "transfer", "Transfer to another officer or agency (form 06)")
 def transfer(request, dossier_id: int, data: HandOverIn):
-    dossier = _dossier(request, dossier_id)
-    services.dossier_transfer(
-        acting_user=request.auth,
-        dossier=dossier,
-        to_agency=_agency_from_body(data.to_agency_id, "to_agency_id"),
-        to_officer=_officer_from_body(data.to_officer_id),
-        step_code=data.step_code,
-        days=data.days,
-        note=data.note,
-    )
-    return _detail(request, dossier)
+    return _hand_over(request, dossier_id, data, services.dossier_transfer)
 
 
 @_act("stop", "stop", "Stop processing (form 05)")
