@@ -81,9 +81,14 @@ messages: install
 	cd tinhso && ../$(BIN)/tinhso makemessages -l vi -l en --no-obsolete --no-location
 	cd tinhso && ../$(BIN)/tinhso compilemessages -v0
 
-bench: install
-	@if ls bench/*.py >/dev/null 2>&1; then for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done; \
-	 else echo "No benchmarks yet (see the benchmarks issue)."; fi
+# Every benchmark under bench/ (bench_*.py), then bench/results/SUMMARY.md. BENCH_ARGS goes to
+# each one (e.g. BENCH_ARGS=--quick for a small data set); BENCH=name runs one.
+BENCH ?= *
+BENCH_ARGS ?=
+bench: install assets
+	@mkdir -p bench/results
+	@for b in bench/bench_$(BENCH).py; do echo "== $$b"; $(BIN)/python $$b $(BENCH_ARGS) || exit 1; done
+	$(BIN)/python bench/harness.py
 
 clean:
 	rm -rf $(VENV) build node_modules
