@@ -10,6 +10,9 @@ SQLite the delete trigger asks ``tinhso_audit_flush_allowed()``, a function this
 registers on every connection and that answers yes only inside the kernel's ``flush``
 command. A connection without the function (the sqlite3 shell) cannot delete at all.
 
+Each row is also a domain event (``tinhso.kernel.events``): its action, object type and id are
+told to the subscribers after the transaction commits.
+
 Personal data (Decree 13/2023/NĐ-CP) never enters the log in clear: ``diff`` and
 ``audit_record`` mask the values of CCCD numbers, phone numbers, addresses and dates of birth.
 """
@@ -27,6 +30,7 @@ from typing import Any
 from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
 
+from tinhso.kernel import events
 from tinhso.kernel.logging import mask_personal_data
 from tinhso.kernel.middleware import current_request_context
 from tinhso.kernel.models import AuditEvent
@@ -135,7 +139,7 @@ def audit_record(
         raise ValueError("audit_record() needs obj or object_type.")
     actor, actor_label = _actor_and_label(actor)
     context = current_request_context()
-    return AuditEvent.objects.create(
+    row = AuditEvent.objects.create(
         actor=actor,
         actor_label=actor_label,
         ip_address=context.ip_address if context else None,
@@ -146,6 +150,9 @@ def audit_record(
         summary=str(summary)[:500],
         changes=_mask_changes(json_safe(dict(changes or {}))),
     )
+    # Told to the subscribers once the transaction commits (nothing if it rolls back).
+    events.publish(events.Event(row.action, row.object_type, row.object_id, row.pk))
+    return row
 
 
 # Emptying the whole database -----------------------------------------------------------------
