@@ -4,7 +4,7 @@ months of values for every commune of the province (figures scaled from what pro
 28.61 % of dossiers online, 70.65 % of adults with a smartphone, 80.21 % of households on
 fibre, 77 % of field reports handled, a digital economy of 8.28 %...), forms completed and
 approved for the last months, the values computed from the modules, and the DTI scores and
-ranking of the communes.
+ranking of the communes, and the shipped boards (``data/board_*.json``).
 
 Everything goes through the services with a seeded random generator, so a second run finds the
 same values and changes nothing.
@@ -17,7 +17,7 @@ import random
 
 from django.utils import timezone
 
-from tinhso.indicators import dti, imports, loaders, periods, registry, services
+from tinhso.indicators import boards, dti, imports, loaders, periods, registry, services
 from tinhso.indicators.models import Completion, DataSet, DtiFramework
 from tinhso.units.models import Unit
 
@@ -102,6 +102,7 @@ def load_demo(*, province: Unit, today: dt.date | None = None) -> None:
     """Idempotent: a second run changes nothing."""
     today = today or timezone.localdate()
     loaders.load_all()
+    boards.load_shipped_boards()  # "Bảng điều hành chuyển đổi số", the default board
     communes = list(
         Unit.objects.subtree(province, include_self=False)
         .current()

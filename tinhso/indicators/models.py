@@ -434,3 +434,83 @@ class DtiScore(models.Model):
     def index_value(self) -> float:
         """The published 0–1 figure (points ÷ the framework's maximum)."""
         return round(self.points / (self.framework.max_points or 1000), 4)
+
+
+class Board(models.Model):
+    """A dashboard of the IOC (bảng điều hành) defined as data: which tiles and charts, in
+    which order. A province makes its own in the admin or from a JSON file
+    (``tinhso indicators_board import``), without code."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    is_public = models.BooleanField(
+        _("public"), default=True, help_text=_("Public boards are open to anyone; internal "
+                                                "ones to officials who may view the unit.")
+    )  # fmt: skip
+    is_default = models.BooleanField(_("default board"), default=False)
+    period_type = models.CharField(
+        _("default period type"), max_length=10, choices=PeriodType.choices, default=PeriodType.YEAR
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-is_default", "position", "code"]
+        verbose_name = _("board")
+        verbose_name_plural = _("boards")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BoardItem(models.Model):
+    """One block of a board: a KPI tile or a chart, each about an indicator or data element
+    code (``code``), except the pillars (``options.codes``, default: the board's tiles) and the
+    DTI ranking (``framework``)."""
+
+    class Kind(models.TextChoices):
+        TILE = "tile", _("KPI tile")
+        SERIES = "series", _("Time series (12 months)")
+        BARS = "bars", _("Bars by child unit")
+        PILLARS = "pillars", _("The three pillars")
+        RANKING = "ranking", _("Ranking of child units")
+        DTI = "dti", _("DTI ranking of child units")
+        MAP = "map", _("Map of child units")
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    code = models.CharField(_("indicator or data element code"), max_length=120, blank=True)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    framework = models.CharField(_("DTI framework code"), max_length=50, blank=True)
+    options = models.JSONField(_("options"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["board", "position", "pk"]
+        verbose_name = _("board item")
+        verbose_name_plural = _("board items")
+
+    def __str__(self) -> str:
+        return f"{self.board_id}#{self.position} {self.kind} {self.code}"
+
+
+class UnitGeometry(models.Model):
+    """The outline of a unit for the map (GeoJSON Polygon or MultiPolygon in WGS 84), with its
+    bounding box so a map of siblings is fitted without reading every coordinate."""
+
+    unit = models.OneToOneField(Unit, on_delete=models.CASCADE, related_name="geometry")
+    geometry = models.JSONField()
+    min_lon = models.FloatField()
+    min_lat = models.FloatField()
+    max_lon = models.FloatField()
+    max_lat = models.FloatField()
+    source = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("unit geometry")
+        verbose_name_plural = _("unit geometries")
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} geometry"

@@ -19,8 +19,16 @@ When the period asked for has its own roll-up (a yearly data set, a computed val
 year) that one is used; otherwise the coarsest sub-periods that have data (quarters before
 months). Over the tree, ``average`` is the mean of the facts, ``min``/``max`` the extremes.
 
+The whole country is "unit None": the units in force at the top of the tree (the provinces).
+Its element values combine the provinces' by the element's aggregation type (sum, count, last
+and average_sum_org_unit add up; average is the mean of the provinces; min and max the
+extremes; ``none``, the modules' own computed figures, adds counts up and averages rates, told
+apart by the measure), then indicators are evaluated on them, so a rate is Σ numerators ÷ Σ
+denominators, not a mean of rates.
+
 Scope: public indicators and elements are readable by anyone; the others need
-``indicators.view`` on a unit in the reader's scope (``visible_indicators``).
+``indicators.view`` on a unit in the reader's scope (``visible_indicators``); for the country,
+only a superuser.
 """
 
 from __future__ import annotations
@@ -241,25 +249,82 @@ def _evaluate(
     return result
 
 
+def provinces_in_force() -> QuerySet[Unit]:
+    """The units in force at the top of the tree: what "the whole country" adds up."""
+    return Unit.objects.filter(parent__isnull=True, valid_until__isnull=True).order_by("name")
+
+
+# Measures of the modules' computed figures (aggregation ``none``) that are rates or means:
+# across provinces they are averaged; every other ``none`` figure is a count and adds up.
+_MEAN_MEASURES = {"%", "percent", "/5", "points", "điểm", "working days", "working_day"}
+
+
+def _across_units(element: DataElement, values: list[float]) -> float | None:
+    """One country value of ``element`` from its provinces' values (see the docstring)."""
+    if not values:
+        return None
+    aggregation = element.aggregation
+    if aggregation == AggregationType.MIN:
+        return min(values)
+    if aggregation == AggregationType.MAX:
+        return max(values)
+    if aggregation == AggregationType.AVERAGE or (
+        aggregation == AggregationType.NONE
+        and (element.measure in _MEAN_MEASURES or "%" in element.measure)
+    ):
+        return sum(values) / len(values)
+    return sum(values)
+
+
+def _country_values(
+    plan: _Plan, *, asked: Sequence[periods.Period], view: str
+) -> dict[tuple[None, str], dict[tuple[str, str], float | None]]:
+    """{(None, period id): {(element code, combo): value}} over the provinces in force."""
+    provinces = list(provinces_in_force())
+    per_unit = _element_values(plan, units=provinces, asked=asked, view=view)
+    found: dict[tuple[None, str], dict[tuple[str, str], float | None]] = {}
+    for period in asked:
+        values = {}
+        for code, combo in plan.refs:
+            known = [
+                value
+                for province in provinces
+                if (value := per_unit.get((province.pk, period.id), {}).get((code, combo)))
+                is not None
+            ]
+            values[(code, combo)] = _across_units(plan.elements[code], known)
+        found[(None, period.id)] = values
+    return found
+
+
+def unit_key(unit: Unit | None) -> int | None:
+    """The key of ``unit`` in a ``values_table`` (None: the whole country)."""
+    return None if unit is None else unit.pk
+
+
 def values_table(
     *,
     codes: Sequence[str],
-    units: Sequence[Unit],
+    units: Sequence[Unit | None],
     asked: Sequence[periods.Period],
     view: str = Aggregate.View.REPORTED,
-) -> dict[tuple[int, str], dict[str, float | None]]:
+) -> dict[tuple[int | None, str], dict[str, float | None]]:
     """{(unit id, period id): {code: value}} for indicator or data element codes (an element
-    may be written ``element.combo`` for one disaggregation)."""
+    may be written ``element.combo`` for one disaggregation). A unit None is the whole
+    country, keyed ``(None, period id)``."""
     plan = _plan(codes)
-    element_values = _element_values(plan, units=units, asked=asked, view=view)
+    real = [unit for unit in units if unit is not None]
+    element_values: dict[tuple[int | None, str], dict[tuple[str, str], float | None]] = {}
+    element_values.update(_element_values(plan, units=real, asked=asked, view=view))
+    if len(real) != len(units) and plan.refs:
+        element_values.update(_country_values(plan, asked=asked, view=view))
     table = {}
     for unit in units:
+        key = unit_key(unit)
         for period in asked:
-            values = element_values.get((unit.pk, period.id), {})
+            values = element_values.get((key, period.id), {})
             memo: dict[str, Any] = {}
-            table[(unit.pk, period.id)] = {
-                code: _evaluate(plan, code, values, memo) for code in codes
-            }
+            table[(key, period.id)] = {code: _evaluate(plan, code, values, memo) for code in codes}
     return table
 
 
@@ -273,12 +338,13 @@ def prorate(value: float, period: periods.Period) -> float:
 
 
 def targets_for(
-    *, indicators: Iterable[Indicator], unit: Unit, period: periods.Period
+    *, indicators: Iterable[Indicator], unit: Unit | None, period: periods.Period
 ) -> dict[str, float | None]:
     """The target of each indicator for ``unit`` and ``period``: the unit's own, else the
-    nearest unit above's, else the national one; pro-rated when the target says so."""
+    nearest unit above's, else the national one (the only one for the country, unit None);
+    pro-rated when the target says so."""
     by_pk = {i.pk: i.code for i in indicators}
-    chain = [unit.pk, *reversed([u.pk for u in unit.ancestors()])]
+    chain = [] if unit is None else [unit.pk, *reversed([u.pk for u in unit.ancestors()])]
     rank = {pk: n for n, pk in enumerate(chain)}
     best: dict[str, tuple[int, Target]] = {}
     for target in Target.objects.filter(
@@ -301,8 +367,18 @@ def _round(value: float | None, decimals: int) -> float | None:
     return None if value is None else round(value, decimals)
 
 
+def internal_allowed(user, unit: Unit | None) -> bool:
+    """Whether ``user`` may read internal indicators of ``unit`` (None: the whole country,
+    for a superuser only)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if unit is None:
+        return bool(user.is_superuser)
+    return can_view_internal(user, unit)
+
+
 def board_values(
-    unit: Unit,
+    unit: Unit | None,
     period: str | periods.Period,
     indicator_codes: Sequence[str],
     *,
@@ -313,13 +389,14 @@ def board_values(
     ``unit`` and ``period``, the previous period's (trend), the target and the share of it
     reached. Internal indicators the ``user`` may not see are left out. Two queries on the
     precomputed roll-ups and one on the targets, whatever the size of ``unit``'s subtree.
+    ``unit`` None is the whole country (every province in force, see the docstring).
 
     Each tile: ``{code, name, measure, value, previous, change, target, target_reached,
     higher_is_better, pillar, kind}``; ``value`` None means "no data" (nothing reported, or a
     division by zero)."""
     asked = period if isinstance(period, periods.Period) else periods.parse(period)
     previous = asked.previous()
-    internal_ok = user is not None and can_view_internal(user, unit)
+    internal_ok = internal_allowed(user, unit)
     indicators = {i.code: i for i in Indicator.objects.filter(code__in=indicator_codes)}
     elements = {e.code: e for e in DataElement.objects.filter(code__in=indicator_codes)}
     codes = []
@@ -329,7 +406,8 @@ def board_values(
             continue
         codes.append(code)
     table = values_table(codes=codes, units=[unit], asked=[asked, previous], view=view)
-    now, before = table.get((unit.pk, asked.id), {}), table.get((unit.pk, previous.id), {})
+    key = unit_key(unit)
+    now, before = table.get((key, asked.id), {}), table.get((key, previous.id), {})
     targets = targets_for(indicators=indicators.values(), unit=unit, period=asked)
     tiles = []
     for code in codes:
@@ -360,7 +438,7 @@ def board_values(
 
 
 def series(
-    unit: Unit,
+    unit: Unit | None,
     code: str,
     *,
     last: periods.Period,
@@ -370,18 +448,25 @@ def series(
     """A monthly time series (oldest first) of one indicator or element for a chart."""
     asked = periods.last_months(last, months)
     table = values_table(codes=[code], units=[unit], asked=asked, view=view)
-    return [(p.id, table.get((unit.pk, p.id), {}).get(code)) for p in asked]
+    return [(p.id, table.get((unit_key(unit), p.id), {}).get(code)) for p in asked]
+
+
+def children_in_force(unit: Unit | None) -> list[Unit]:
+    """The units in force directly under ``unit`` (the provinces for the country)."""
+    if unit is None:
+        return list(provinces_in_force())
+    return list(Unit.objects.filter(parent=unit, valid_until__isnull=True).order_by("name"))
 
 
 def by_children(
-    unit: Unit,
+    unit: Unit | None,
     code: str,
     *,
     period: periods.Period,
     view: str = Aggregate.View.REPORTED,
 ) -> list[tuple[Unit, float | None]]:
     """One value per unit in force directly under ``unit`` (bars, map, ranking)."""
-    children = list(Unit.objects.filter(parent=unit, valid_until__isnull=True).order_by("name"))
+    children = children_in_force(unit)
     table = values_table(codes=[code], units=children, asked=[period], view=view)
     return [(child, table.get((child.pk, period.id), {}).get(code)) for child in children]
 
