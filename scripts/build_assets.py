@@ -36,6 +36,7 @@ VENDOR_FILES = [
     ("chart.js/dist/chart.umd.js.map", "chart.umd.js.map"),
     ("chart.js/LICENSE.md", "chart.js.LICENSE.txt"),
     ("leaflet/dist/leaflet.js", "leaflet/leaflet.js"),
+    ("leaflet/dist/leaflet.js.map", "leaflet/leaflet.js.map"),
     ("leaflet/dist/leaflet.css", "leaflet/leaflet.css"),
     ("leaflet/dist/images/marker-icon.png", "leaflet/images/marker-icon.png"),
     ("leaflet/dist/images/marker-icon-2x.png", "leaflet/images/marker-icon-2x.png"),
