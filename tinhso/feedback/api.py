@@ -443,18 +443,35 @@ def _own(request, code: str) -> Report:
 
 @router.post(
     "/reports/{code}/photos",
-    response={201: OkOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={201: OkOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     auth=django_auth,
     url_name="feedback_photo_add",
+    summary="Add a photo (multipart; send an Idempotency-Key)",
 )
 def add_photo(request, code: str, file: File[UploadedFile]):
+    import hashlib
+
     user = request.auth
     report = selectors.get_report_for_user(user, code)
     handler = selectors.can_handle(user, report)
-    services.report_add_photo(
-        acting_user=user, report=report, uploaded_file=file, from_handler=handler
+    digest = hashlib.sha256()
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    # A retry of an upload whose answer was lost (a dropped connection, a server restart)
+    # gets the first answer instead of adding the same photo twice.
+    payload = {"report": report.code, "name": file.name, "sha256": digest.hexdigest()}
+
+    def create():
+        services.report_add_photo(
+            acting_user=user, report=report, uploaded_file=file, from_handler=handler
+        )
+        return 201, {"ok": True}
+
+    status, body = run_idempotent(
+        request, scope="feedback.photo_add", payload=payload, create=create
     )
-    return Status(201, {"ok": True})
+    return Status(status, body)
 
 
 @router.post(

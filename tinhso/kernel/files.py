@@ -8,7 +8,9 @@ kept only as data. Refusals are ``InvalidInput`` errors with a code the client c
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import logging
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from typing import Any
 import puremagic
 from django.conf import settings
 from django.core.files.base import File
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -25,6 +28,8 @@ from django.utils.translation import gettext_lazy as _
 from tinhso.kernel.audit import audit_record
 from tinhso.kernel.errors import InvalidInput
 from tinhso.kernel.models import StoredFile
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -212,8 +217,9 @@ def store_upload(
     """Check an upload and keep it: a ``StoredFile`` row, the bytes in the default storage
     under a server-chosen name, and an audit row, in one transaction.
 
-    If the transaction rolls back after the bytes were written, the bytes stay behind without
-    a row; they are unreachable (nothing refers to them) and may be swept.
+    The bytes must be on disk before the row commits (a row without its bytes would be a lost
+    file), so a rollback, or a crash between the write and the commit, leaves bytes without a
+    row. Nothing refers to them; ``sweep_orphan_files`` (run by ``tinhso tick``) removes them.
     """
     checked = check_upload(uploaded_file, allowed_types=allowed_types, max_bytes=max_bytes)
     with transaction.atomic():
@@ -238,3 +244,47 @@ def store_upload(
             changes={"purpose": purpose, "sha256": checked.sha256, "size": checked.size},
         )
     return stored
+
+
+# Where ``StoredFile`` keeps its bytes (``kernel.models._stored_file_path``).
+STORED_FILES_DIR = "files"
+# Bytes younger than this may belong to a transaction still open: never swept.
+SWEEP_MIN_AGE = dt.timedelta(hours=1)
+
+
+def _stored_names(storage, directory: str):
+    directories, files = storage.listdir(directory)
+    for name in files:
+        yield f"{directory}/{name}"
+    for sub in directories:
+        yield from _stored_names(storage, f"{directory}/{sub}")
+
+
+def sweep_orphan_files(*, min_age: dt.timedelta = SWEEP_MIN_AGE, now=None) -> list[str]:
+    """Delete the stored bytes that no ``StoredFile`` row refers to and that are older than
+    ``min_age``: what a rolled-back upload, or a process killed between writing the bytes and
+    committing the row, left behind. The names deleted.
+
+    A file younger than ``min_age`` is kept (its transaction may not have committed yet), so
+    running this while the server serves is safe; ``tinhso tick`` runs it."""
+    storage = default_storage
+    if not storage.exists(STORED_FILES_DIR):
+        return []
+    cutoff = (now or timezone.now()) - min_age
+    candidates = [
+        name
+        for name in _stored_names(storage, STORED_FILES_DIR)
+        if storage.get_modified_time(name) <= cutoff
+    ]
+    known: set[str] = set()
+    for start in range(0, len(candidates), 500):
+        chunk = candidates[start : start + 500]
+        known.update(StoredFile.objects.filter(file__in=chunk).values_list("file", flat=True))
+    swept = []
+    for name in candidates:
+        if name not in known:
+            storage.delete(name)
+            swept.append(name)
+    if swept:
+        logger.warning("Swept %d stored files that no row refers to.", len(swept))
+    return swept
