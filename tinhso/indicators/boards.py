@@ -51,6 +51,8 @@ from tinhso.units.models import Unit
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PILLARS = (Pillar.GOVERNMENT, Pillar.ECONOMY, Pillar.SOCIETY)
 MAP_CLASSES = 5
+# Viridis, 5 steps: sequential, colour-blind-safe, printable in grey; index 0 = no data.
+PALETTE = ("#f1f4f8", "#fde725", "#7ad151", "#22a884", "#2a788e", "#414487")
 BARS_LIMIT = 15
 
 
@@ -432,10 +434,31 @@ class Block:
     data: list[dict[str, Any]] = field(default_factory=list)  # for the API
     empty: bool = False
     note: str = ""
+    exports: dict[str, str] = field(default_factory=dict)  # set by the page: format → URL
+    row_links: list[str] = field(default_factory=list)  # set by the page: each row's board
 
     @property
     def key(self) -> str:
         return str(self.item.pk)
+
+    @property
+    def label_column(self) -> int:
+        """The column that names the row (a unit, a month, a pillar): a row header."""
+        return 1 if self.kind in (BoardItem.Kind.RANKING, BoardItem.Kind.DTI) else 0
+
+    @property
+    def table_rows(self) -> list[dict[str, Any]]:
+        links = self.row_links
+        return [
+            {
+                "link": links[n] if n < len(links) else "",
+                "cells": [
+                    {"text": text, "label": column == self.label_column}
+                    for column, text in enumerate(row)
+                ],
+            }
+            for n, row in enumerate(self.display)
+        ]
 
 
 @dataclass
@@ -557,74 +580,81 @@ def _month_label(period_id: str) -> str:
 def _series_chart(
     points: list[tuple[str, float | None]], target: float | None, decimals: int
 ) -> dict[str, Any]:
-    """Geometry of a line chart 640×240 (plot area inset for the axes)."""
-    width, height, left, right, top, bottom = 640, 240, 56, 12, 12, 36
-    plot_w, plot_h = width - left - right, height - top - bottom
+    """Geometry of a line chart that fills its box's width with text at its CSS size:
+    horizontal positions are percentages of the width, vertical ones pixels; the lines are
+    drawn in an inner SVG stretched over the plot area (``0..1000`` wide)."""
+    height, top, plot_h = 236, 10, 190
+    left, right = 14.0, 97.0  # % of the width: room on the left for the axis labels
     known = [v for _p, v in points if v is not None]
     top_value = _nice_max(max([*known, target or 0], default=0))
-    step = plot_w / max(len(points) - 1, 1)
+    count = max(len(points) - 1, 1)
 
     def y(value: float) -> float:
-        return round(top + plot_h - value / top_value * plot_h, 1)
+        return round(plot_h - value / top_value * plot_h, 1)
 
-    segments, current = [], []
-    dots = []
+    def x_pct(n: int) -> float:
+        return round(left + n * (right - left) / count, 2)
+
+    segments, current, dots = [], [], []
     for n, (_period_id, value) in enumerate(points):
-        x = round(left + n * step, 1)
         if value is None:
             if current:
                 segments.append(" ".join(current))
             current = []
             continue
-        current.append(f"{x},{y(value)}")
-        dots.append({"x": x, "y": y(value), "label": vn_number(value, decimals)})
+        current.append(f"{round(n * 1000 / count, 1)},{y(value)}")
+        dots.append({"x": x_pct(n), "y": round(top + y(value), 1)})
     if current:
         segments.append(" ".join(current))
     ticks = [
-        {"y": y(top_value * n / 4), "label": vn_number(top_value * n / 4, decimals)}
+        {"y": round(top + y(top_value * n / 4), 1), "label": vn_number(top_value * n / 4, 1)}
         for n in range(5)
     ]
     labels = [
-        {"x": round(left + n * step, 1), "label": _month_label(period_id)}
+        {"x": x_pct(n), "label": _month_label(period_id)}
         for n, (period_id, _v) in enumerate(points)
+        if n % 2 == 0 or n == len(points) - 1
     ]
     return {
-        "width": width,
         "height": height,
+        "top": top,
+        "plot_h": plot_h,
         "left": left,
-        "right": width - right,
+        "right": right,
+        "width_pct": round(right - left, 2),
+        "axis_x": round(left - 1, 2),
         "bottom": top + plot_h,
-        "segments": [s for s in segments if " " in s],
+        "label_y": top + plot_h + 20,
+        "segments": [seg for seg in segments if " " in seg],
         "dots": dots,
         "ticks": ticks,
         "labels": labels,
-        "target_y": y(target) if target is not None and target <= top_value else None,
-        "target_label": vn_number(target, decimals) if target is not None else "",
+        "target_y": round(top + y(target), 1)
+        if target is not None and target <= top_value
+        else None,
     }
 
 
 def _bars_chart(rows: list[tuple[str, float | None, str]]) -> dict[str, Any]:
-    """Horizontal bars, one per row ``(label, value, formatted)``; names on their own line
-    above each bar so long commune names stay readable on a phone."""
-    width, row_h, label_h = 640, 40, 16
+    """Horizontal bars, one per row ``(label, value, formatted)``: the name on the left and
+    the value on the right of a line above each bar, so text keeps its size on a phone and
+    long commune names stay readable; bar lengths are percentages of the width."""
+    row_h = 2.9  # em: the chart grows with the visitor's text size
     top_value = _nice_max(max((v for _l, v, _f in rows if v is not None), default=0))
     bars = []
     for n, (label, value, formatted) in enumerate(rows):
         y = n * row_h
-        length = 0 if value is None else round(max(value, 0) / top_value * (width - 90), 1)
         bars.append(
             {
                 "label": label,
-                "label_y": y + 12,
-                "bar_y": y + label_h + 2,
-                "length": length,
-                "value_x": length + 6,
-                "value_y": y + label_h + 15,
+                "text_y": round(y + 1.05, 2),
+                "bar_y": round(y + 1.45, 2),
+                "length": 0 if value is None else round(max(value, 0) / top_value * 100, 2),
                 "value": formatted or _("No data"),
                 "empty": value is None,
             }
         )
-    return {"width": width, "height": len(rows) * row_h + 4, "bars": bars, "bar_h": 18}
+    return {"height": round(len(rows) * row_h, 2), "bars": bars, "bar_h": 0.95}
 
 
 def _classes(values: list[float]) -> list[tuple[float, float]]:
@@ -895,6 +925,7 @@ def _map_block(item, entry, values, outlines: dict[int, UnitGeometry]) -> Block:
                 "value": value,
                 "text": with_measure(value, decimals, entry.measure) or _("No data"),
                 "klass": klass,
+                "fill": PALETTE[klass],
                 "class_label": _("Group %(n)d") % {"n": klass} if klass else _("No data"),
             }
         )
