@@ -1,3 +1,5 @@
+import os
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -24,6 +26,11 @@ if not real_gateway_configured():
     urlpatterns.insert(-1, path("cong-thanh-toan-thu/", include("tinhso.dossiers.standin_urls")))
 if settings.OIDC_ENABLED:
     urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))
+if os.environ.get("TINHSO_BENCH_BASELINE") == "1":
+    # The submission benchmark's ceiling (one INSERT behind the same stack); never in production.
+    from bench.baseline_view import urlpatterns as bench_baseline_urls
+
+    urlpatterns[:0] = bench_baseline_urls
 
 handler404 = "tinhso.portal.views.not_found"
 handler500 = "tinhso.portal.views.server_error"
