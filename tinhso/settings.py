@@ -56,7 +56,6 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
-    "csp",
     "mozilla_django_oidc",
     "tinhso.kernel",
     "tinhso.units",
@@ -71,11 +70,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # Content-Security-Policy, frame denial and Permissions-Policy on every response, static
-    # files included (WhiteNoise answers those below).
-    "csp.middleware.CSPMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "tinhso.kernel.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tinhso.portal.middleware.VietnameseFirstLocaleMiddleware",
@@ -83,9 +77,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tinhso.kernel.middleware.RequestContextMiddleware",
-    # A page refused by the submission limiter becomes a 429 page with Retry-After.
-    "tinhso.kernel.ratelimit.RateLimitMiddleware",
     # Axes goes last: it turns a lockout raised by its backend into a response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -229,17 +222,7 @@ elif _tasks_backend == "immediate":
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-# The cache holds rate-limit counters and the calendar's version token, so every process
-# (gunicorn workers, the task worker) must see the same one: files under var/ in the embedded
-# mode, Redis in production when REDIS_URL is set.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(Path(os.environ.get("TINHSO_CACHE_DIR", VAR_DIR / "cache"))),
-        # The default (300) culls a third of the entries when full: counters would vanish.
-        "OPTIONS": {"MAX_ENTRIES": 20000},
-    }
-}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
@@ -272,59 +255,6 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
-# The CSRF cookie stays readable by script: the offline activity log sends it after the page
-# came from the service worker's cache (HttpOnly would add nothing, Django's docs explain why).
-CSRF_COOKIE_SAMESITE = "Lax"
-LANGUAGE_COOKIE_SECURE = not _insecure_http
-LANGUAGE_COOKIE_SAMESITE = "Lax"
-LANGUAGE_COOKIE_HTTPONLY = True
-
-# Content-Security-Policy (django-csp): scripts, styles, images, fonts and connections from
-# this site only, nothing inline for scripts, no plugins, no framing, forms post here only.
-# Every page's JavaScript is a static file; htmx is told not to inject its indicator styles.
-# Styles stay 'self' too: no template carries a style attribute or a <style> element
-# (JavaScript that sets element.style is not affected by style-src).
-_csp_img = ["'self'", "data:"]
-if os.environ.get("TINHSO_MAP_TILE_URL"):
-    # The province's own tile server, and nothing else, may serve map images.
-    from urllib.parse import urlsplit as _urlsplit
-
-    _tiles = _urlsplit(os.environ["TINHSO_MAP_TILE_URL"])
-    _csp_img.append(f"{_tiles.scheme}://{_tiles.netloc}")
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": ["'self'"],
-        "script-src": ["'self'"],
-        "style-src": ["'self'"],
-        "img-src": _csp_img,
-        "font-src": ["'self'"],
-        "connect-src": ["'self'"],
-        "media-src": ["'self'"],
-        "worker-src": ["'self'"],
-        "manifest-src": ["'self'"],
-        "object-src": ["'none'"],
-        "base-uri": ["'self'"],
-        "form-action": ["'self'"],
-        "frame-ancestors": ["'none'"],
-    },
-}
-# Browser features: none but geolocation, for this site's own pages ("use my position" on the
-# field-report form).
-TINHSO_PERMISSIONS_POLICY = (
-    "geolocation=(self), camera=(), microphone=(), payment=(), usb=(), serial=(), "
-    "bluetooth=(), magnetometer=(), gyroscope=(), accelerometer=(), midi=(), "
-    "display-capture=(), interest-cohort=()"
-)
-
-# Submissions (dossier start and submit, field report, question, Open311 request): how many
-# one signed-in user and one client address may send per window, counted in the shared cache
-# before anything is created; 0 turns a limit off. Behind a proxy set TINHSO_PROXY_COUNT, or
-# every client shares the proxy's address.
-TINHSO_RATE_LIMIT_WINDOW = int(os.environ.get("TINHSO_RATE_LIMIT_WINDOW", "600"))  # seconds
-TINHSO_RATE_LIMIT_PER_USER = int(os.environ.get("TINHSO_RATE_LIMIT_PER_USER", "20"))
-TINHSO_RATE_LIMIT_PER_IP = int(os.environ.get("TINHSO_RATE_LIMIT_PER_IP", "100"))
-# Per-kind overrides, e.g. {"qa.ask": {"user": 5, "ip": 50, "window": 3600}}.
-TINHSO_RATE_LIMITS: dict[str, dict[str, int]] = {}
 SILENCED_SYSTEM_CHECKS = env_list("TINHSO_SILENCED_CHECKS", "")
 
 LOGGING = {
