@@ -32,15 +32,18 @@ Definitions:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from django.db.models import Avg, Q, QuerySet
+from django.db.models import Avg, Q, QuerySet, Sum
+from django.db.models import Count as Count_
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.dossiers.models import Channel, Classification, Dossier, Payment
 from tinhso.dossiers.workflow import RESOLVED
+from tinhso.kernel.months import count_by_month, first_days, local_midnight, month_id
 from tinhso.units.models import Unit, subtree_bounds
 
 
@@ -193,3 +196,151 @@ BY_CODE = {indicator.code: indicator for indicator in INDICATORS}
 def compute_all(unit: Unit, start: dt.date, end: dt.date) -> dict[str, float | int | None]:
     """Every indicator of ``unit``'s subtree over ``start``..``end``."""
     return {indicator.code: indicator.compute(unit, start, end) for indicator in INDICATORS}
+
+
+# --- leaf counts for the IOC ---------------------------------------------------------------------
+#
+# The IOC keeps its board figures fresh by counting, for each unit, its OWN dossiers per month
+# (not its subtree) and summing them up the unit tree and over time itself. Every figure above
+# that is a share or an average is a ratio of two of these counts (the IOC's catalogue defines
+# ``dossiers.on_time_rate`` = ``dossiers.resolved_on_time`` ÷ ``dossiers.resolved`` × 100...),
+# so it adds up correctly over communes, provinces, quarters and years.
+
+
+@dataclass(frozen=True)
+class Count:
+    """A summable monthly count of a unit's own rows. ``aggregation`` ``last`` marks a stock
+    (the figure at the month's end: over time the latest month counts, not the sum)."""
+
+    code: str
+    name: str
+    unit: str
+    aggregation: str = "sum"
+
+
+COUNTS: list[Count] = [
+    Count("dossiers.received", _("Dossiers received"), DOSSIERS),
+    Count("dossiers.received_online", _("Dossiers received online"), DOSSIERS),
+    Count("dossiers.received_in_person", _("Dossiers received in person"), DOSSIERS),
+    Count("dossiers.received_fully_online", _("Dossiers filed fully online"), DOSSIERS),
+    Count("dossiers.digitised", _("Dossiers digitised at receipt"), DOSSIERS),
+    Count("dossiers.resolved", _("Dossiers resolved"), DOSSIERS),
+    Count("dossiers.resolved_on_time", _("Dossiers resolved on time"), DOSSIERS),
+    Count("dossiers.late", _("Dossiers resolved late"), DOSSIERS),
+    Count("dossiers.returned", _("Results returned"), DOSSIERS),
+    Count("dossiers.returned_electronically", _("Results returned electronically"), DOSSIERS),
+    Count("dossiers.fees_paid", _("Fees paid"), _("payments")),
+    Count("dossiers.fees_paid_online", _("Fees paid online"), _("payments")),
+    Count("dossiers.rated", _("Dossiers rated by the applicant"), DOSSIERS),
+    Count("dossiers.rating_points", _("Rating points given by applicants"), _("points")),
+    Count(
+        "dossiers.overdue_open", _("Dossiers overdue, not resolved"), DOSSIERS, aggregation="last"
+    ),
+]
+
+
+def monthly_counts(
+    unit_ids: Collection[int] | None, start: dt.date, end: dt.date
+) -> dict[tuple[int, str, str], float]:
+    """``{(unit id, "YYYYMM", code): value}`` of the ``COUNTS`` for the months from ``start``
+    to ``end`` (exclusive), each unit's own dossiers (``unit_ids`` None: every unit); zero
+    counts are left out. One ``GROUP BY`` per date column, plus one per month for the stock."""
+    common = {"owner": "unit_id", "start": start, "end": end, "owners": unit_ids}
+    online = Q(channel=Channel.ONLINE)
+    found = count_by_month(
+        Dossier.objects.all(),
+        field="received_at",
+        measures={
+            "dossiers.received": Count_("pk"),
+            "dossiers.received_online": Count_("pk", filter=online),
+            "dossiers.received_in_person": Count_("pk", filter=Q(channel=Channel.IN_PERSON)),
+            "dossiers.received_fully_online": Count_(
+                "pk", filter=online & Q(procedure_version__data__online_mode="full")
+            ),
+            "dossiers.digitised": Count_("pk", filter=Q(digitised=True)),
+        },
+        **common,
+    )
+    on_time = Q(classification__in=[Classification.EARLY, Classification.ON_TIME])
+    found |= count_by_month(
+        Dossier.objects.filter(status__in=RESOLVED),
+        field="resolved_at",
+        measures={
+            "dossiers.resolved": Count_("pk"),
+            "dossiers.resolved_on_time": Count_("pk", filter=on_time),
+            "dossiers.late": Count_("pk", filter=Q(classification=Classification.LATE)),
+        },
+        **common,
+    )
+    found |= count_by_month(
+        Dossier.objects.all(),
+        field="returned_at",
+        measures={
+            "dossiers.returned": Count_("pk"),
+            "dossiers.returned_electronically": Count_(
+                "pk", filter=Q(returned_electronically=True)
+            ),
+        },
+        **common,
+    )
+    found |= count_by_month(
+        Dossier.objects.filter(rating__isnull=False),
+        field="rated_at",
+        measures={"dossiers.rated": Count_("pk"), "dossiers.rating_points": Sum("rating")},
+        **common,
+    )
+    found |= count_by_month(
+        Payment.objects.filter(state=Payment.State.PAID),
+        field="paid_at",
+        measures={
+            "dossiers.fees_paid": Count_("pk"),
+            "dossiers.fees_paid_online": Count_("pk", filter=Q(method=Payment.Method.ONLINE)),
+        },
+        **{**common, "owner": "dossier__unit_id"},
+    )
+    # The stock: overdue and not resolved at the month's end (or now, for this month).
+    now = timezone.now()
+    firsts = first_days(start, end)
+    for first, after in itertools.pairwise(firsts):
+        if first > timezone.localdate(now):
+            break
+        moment = min(local_midnight(after), now)
+        qs = (
+            Dossier.objects.filter(received_at__lt=moment, legal_due_at__lt=moment)
+            .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=moment))
+            .exclude(status__in=["refused", "stopped", "withdrawn"])
+        )
+        if unit_ids is not None:
+            qs = qs.filter(unit_id__in=list(unit_ids))
+        for unit_id, number in qs.order_by().values_list("unit_id").annotate(n=Count_("pk")):
+            found[(unit_id, month_id(first), "dossiers.overdue_open")] = float(number)
+    return found
+
+
+def _days(*moments: dt.datetime | None) -> list[dt.date]:
+    return [timezone.localdate(moment) for moment in moments if moment is not None]
+
+
+def _touched_dossiers(pks: Collection[str]) -> set[tuple[int, dt.date]]:
+    today = timezone.localdate()
+    touched: set[tuple[int, dt.date]] = set()
+    for unit_id, *moments in Dossier.objects.filter(pk__in=list(pks)).values_list(
+        "unit_id", "received_at", "resolved_at", "returned_at", "rated_at"
+    ):
+        # Today too: the dossier may enter or leave this month's overdue stock.
+        touched |= {(unit_id, day) for day in [*_days(*moments), today]}
+    return touched
+
+
+def _touched_payments(pks: Collection[str]) -> set[tuple[int, dt.date]]:
+    return {
+        (unit_id, day)
+        for unit_id, paid_at in Payment.objects.filter(pk__in=list(pks)).values_list(
+            "dossier__unit_id", "paid_at"
+        )
+        for day in _days(paid_at)
+    }
+
+
+# Which changes move the counts: the audited object's label → the (unit, day) pairs it touches.
+WATCH = {"dossiers.dossier": _touched_dossiers, "dossiers.payment": _touched_payments}

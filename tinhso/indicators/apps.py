@@ -8,4 +8,12 @@ class IndicatorsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the indicators permissions and adds them to the default roles.
-        from tinhso.indicators import permissions  # noqa: F401
+        from tinhso.indicators import (
+            permissions,  # noqa: F401
+            registry,
+        )
+        from tinhso.kernel import events
+
+        # Fresh computed values: a committed dossier, report, question... refreshes its
+        # unit's own monthly counts right away (see ``registry``).
+        events.subscribe(registry.on_events)

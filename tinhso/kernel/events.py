@@ -25,7 +25,9 @@ rolled-back savepoint registered, but the events themselves are kept per connect
 carries the id of the audit row that published it; before delivering, one query keeps only the
 events whose audit row exists (a row written in a rolled-back savepoint or transaction does
 not). The delivery hook is registered again whenever the previous one may have been dropped
-(read-only look at the connection's pending hooks), and the first hook to run takes the batch.
+(read-only look at the connection's pending hooks), and the first hook to run takes the batch;
+events kept from an earlier outermost block (a transaction that rolled back) are forgotten when
+a new one publishes.
 """
 
 from __future__ import annotations
@@ -79,11 +81,12 @@ def subscribers() -> list[Subscriber]:
 
 
 class _Pending:
-    __slots__ = ("events", "hook")
+    __slots__ = ("events", "hook", "outer")
 
     def __init__(self) -> None:
         self.events: list[Event] = []
         self.hook: Callable[[], None] | None = None
+        self.outer = None  # the outermost atomic block the events were published in
 
 
 def _pending(using: str) -> _Pending:
@@ -107,24 +110,28 @@ def publish(event: Event, *, using: str = DEFAULT_DB_ALIAS) -> None:
         _deliver_now([event])
         return
     state = _pending(using)
-    state.events.append(event)
     if not _hook_registered(connection, state.hook):
+        blocks = getattr(connection, "atomic_blocks", None) or [None]
+        if blocks[0] is not state.outer:
+            # A new transaction: what an earlier one kept was rolled back with it.
+            state.events, state.outer = [], blocks[0]
         state.hook = partial(_deliver, using)
         transaction.on_commit(state.hook, using=using)
+    state.events.append(event)
 
 
 def _committed(events: list[Event], using: str) -> list[Event]:
     """``events`` without those whose audit row did not commit."""
     from tinhso.kernel.models import AuditEvent
 
-    ids = [event.audit_id for event in events if event.audit_id is not None]
-    if not ids:
-        return events
-    rows = set(
-        AuditEvent.objects.using(using)
-        .filter(pk__in=ids)
-        .values_list("pk", "action", "object_type", "object_id")
-    )
+    ids = sorted({event.audit_id for event in events if event.audit_id is not None})
+    rows = set()
+    for at in range(0, len(ids), 500):
+        rows |= set(
+            AuditEvent.objects.using(using)
+            .filter(pk__in=ids[at : at + 500])
+            .values_list("pk", "action", "object_type", "object_id")
+        )
     return [
         event
         for event in events

@@ -40,19 +40,24 @@ outreach.awareness_score         /100       mean awareness score of survey answe
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import Avg, QuerySet, Sum
+from django.db.models import Avg, F, QuerySet, Sum, Value
+from django.db.models import Count as Count_
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from tinhso.kernel.months import count_by_month, first_days, month_id
 from tinhso.outreach import radio
 from tinhso.outreach.models import (
     SKILL_FIELDS,
     ActivityLog,
     Delivery,
+    Dispatch,
     PlayLog,
     Skill,
     SurveyResponse,
@@ -234,3 +239,174 @@ def compute_all(
 ) -> dict[str, float | int | None]:
     filters = {"unit": unit, "start": start, "end": end}
     return {indicator.code: indicator.compute(now=now, **filters) for indicator in INDICATORS}
+
+
+# --- leaf counts for the IOC ---------------------------------------------------------------------
+#
+# The IOC counts, for each unit, its OWN records per month and sums them up the unit tree and
+# over time itself; the score and the compliance rate above are ratios of these counts in its
+# catalogue (``outreach.awareness_score`` = ``outreach.awareness_points`` ÷
+# ``outreach.awareness_answers``; ``outreach.radio_compliance`` =
+# ``outreach.radio_compliant_communes`` ÷ ``outreach.radio_communes`` × 100, per commune-month).
+
+
+@dataclass(frozen=True)
+class Count:
+    """A summable monthly count of a unit's own records; ``aggregation`` ``last`` marks a
+    stock (the figure now: only this month is written)."""
+
+    code: str
+    name: Any
+    unit: Any
+    aggregation: str = "sum"
+
+
+_ACTIVITY_SUMS = {
+    "outreach.households_reached": "households_visited",
+    **{f"outreach.guided_{skill.value}": field for skill, field in SKILL_FIELDS.items()},
+    "outreach.vneid_installed": "vneid_installed",
+    "outreach.vneid_level2": "vneid_level2",
+    "outreach.online_dossiers": "online_dossiers",
+}
+_CARRIED = {indicator.code: indicator for indicator in INDICATORS}
+COUNTS: list[Count] = [
+    *(
+        Count(code, _CARRIED[code].name, _CARRIED[code].unit)
+        for code in [*_ACTIVITY_SUMS, "outreach.people_guided"]
+    ),
+    Count("outreach.radio_minutes", _("Radio minutes aired"), _("minutes")),
+    Count("outreach.messages_delivered", _("Campaign messages delivered"), _("messages")),
+    Count("outreach.awareness_answers", _("Awareness survey answers scored"), _("answers")),
+    Count("outreach.awareness_points", _("Awareness survey points"), _("points")),
+    Count("outreach.radio_communes", _("Communes with a loudspeaker station"), _("communes")),
+    Count(
+        "outreach.radio_compliant_communes",
+        _("Communes airing the weekly DX radio section"),
+        _("communes"),
+    ),
+    Count(
+        "outreach.active_teams",
+        _("Active community digital-technology teams"),
+        _("teams"),
+        aggregation="last",
+    ),
+]
+
+
+def monthly_counts(
+    unit_ids: Collection[int] | None, start: dt.date, end: dt.date
+) -> dict[tuple[int, str, str], float]:
+    """``{(unit id, "YYYYMM", code): value}`` of the ``COUNTS`` for the months from ``start``
+    to ``end`` (exclusive), each unit's own records (``unit_ids`` None: every unit); zeros
+    left out. Radio compliance is judged per commune over the complete weeks of each month;
+    active teams only for the current month (a stock known now, not in the past)."""
+    common = {"start": start, "end": end, "owners": unit_ids}
+    people = sum((F(field) for field in SKILL_FIELDS.values()), Value(0))
+    found = count_by_month(
+        ActivityLog.objects.all(),
+        owner="team__unit_id",
+        field="date",
+        dates=True,
+        measures={
+            **{code: Sum(field) for code, field in _ACTIVITY_SUMS.items()},
+            "outreach.people_guided": Sum(people),
+        },
+        **common,
+    )
+    minutes = count_by_month(
+        PlayLog.objects.all(),
+        owner="cluster__station__unit_id",
+        field="started_at",
+        measures={"outreach.radio_minutes": Sum("duration_seconds")},
+        **common,
+    )
+    found |= {key: round(value / 60, 1) for key, value in minutes.items()}
+    found |= count_by_month(
+        Delivery.objects.filter(status=Delivery.Status.SENT).exclude(dispatch__channel="portal"),
+        owner="dispatch__content__unit_id",
+        field="sent_at",
+        measures={"outreach.messages_delivered": Count_("pk")},
+        **common,
+    )
+    found |= count_by_month(
+        SurveyResponse.objects.filter(score__isnull=False),
+        owner="unit_id",
+        field="submitted_at",
+        measures={
+            "outreach.awareness_answers": Count_("pk"),
+            "outreach.awareness_points": Sum("score"),
+        },
+        **common,
+    )
+    today = timezone.localdate()
+    firsts = first_days(start, end)
+    if firsts[0] <= today < firsts[-1]:
+        teams = Team.objects.filter(is_active=True)
+        if unit_ids is not None:
+            teams = teams.filter(unit_id__in=list(unit_ids))
+        for unit_id, number in teams.order_by().values_list("unit_id").annotate(n=Count_("pk")):
+            found[(unit_id, month_id(today), "outreach.active_teams")] = float(number)
+    # Radio compliance per commune and month, over the weeks complete by now.
+    last_complete = radio.monday(today) - dt.timedelta(days=1)
+    communes = [
+        commune
+        for top in Unit.objects.filter(parent__isnull=True)
+        for commune in radio.communes_with_stations(top)
+        if unit_ids is None or commune.pk in unit_ids
+    ]
+    for first, after in itertools.pairwise(firsts):
+        last = min(after - dt.timedelta(days=1), last_complete)
+        if last < first:
+            continue
+        for commune in communes:
+            judged = radio.commune_compliance(commune=commune, start=first, end=last)
+            found[(commune.pk, month_id(first), "outreach.radio_communes")] = 1.0
+            if judged.compliant:
+                found[(commune.pk, month_id(first), "outreach.radio_compliant_communes")] = 1.0
+    return found
+
+
+def _commune_of(unit: Unit) -> Unit:
+    while unit.type in {Unit.Type.THON, Unit.Type.TO_DAN_PHO} and unit.parent_id:
+        unit = unit.parent
+    return unit
+
+
+def _touched_logs(pks: Collection[str]) -> set[tuple[int, dt.date]]:
+    return set(ActivityLog.objects.filter(pk__in=list(pks)).values_list("team__unit_id", "date"))
+
+
+def _touched_plays(pks: Collection[str]) -> set[tuple[int, dt.date]]:
+    touched: set[tuple[int, dt.date]] = set()
+    for play in PlayLog.objects.filter(pk__in=list(pks)).select_related("cluster__station__unit"):
+        unit, day = play.cluster.station.unit, timezone.localdate(play.started_at)
+        touched |= {(unit.pk, day), (_commune_of(unit).pk, day)}  # minutes; compliance
+    return touched
+
+
+def _touched_answers(pks: Collection[str]) -> set[tuple[int, dt.date]]:
+    return {
+        (unit_id, timezone.localdate(moment))
+        for unit_id, moment in SurveyResponse.objects.filter(pk__in=list(pks)).values_list(
+            "unit_id", "submitted_at"
+        )
+    }
+
+
+def _touched_now(model, field: str):
+    def touched(pks: Collection[str]) -> set[tuple[int, dt.date]]:
+        today = timezone.localdate()
+        ids = model.objects.filter(pk__in=list(pks)).values_list(field, flat=True)
+        return {(unit_id, today) for unit_id in ids}
+
+    return touched
+
+
+# Which changes move the counts: the audited object's label → the (unit, day) pairs it touches.
+WATCH = {
+    "outreach.activitylog": _touched_logs,
+    "outreach.playlog": _touched_plays,
+    "outreach.surveyresponse": _touched_answers,
+    "outreach.team": _touched_now(Team, "unit_id"),
+    "outreach.dispatch": _touched_now(Dispatch, "content__unit_id"),
+}

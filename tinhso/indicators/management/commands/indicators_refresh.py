@@ -1,6 +1,9 @@
-"""``tinhso indicators_refresh``: enqueue the refresh of the values computed from the
-modules (dossiers, feedback, Q&A...) for today; ``--now`` runs it here; ``--unit CODE`` for
-one unit and the units above it. Run it from cron or a timer, e.g. every few minutes."""
+"""``tinhso indicators_refresh``: enqueue the safety net of the values computed from the
+modules (dossiers, feedback, Q&A, outreach): the refreshes that failed right after a commit,
+then every unit's own counts for this month and the previous one (``registry.tick``); ``--now``
+runs it here; ``--unit CODE`` recomputes one unit's subtree for the month of ``--day``. The
+values are already fresh after each commit: this catches up stocks that change with time alone
+(overdue dossiers) and anything a failed refresh missed. ``tinhso tick`` runs it."""
 
 from django.core.management.base import BaseCommand
 
@@ -13,7 +16,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--now", action="store_true", help="Run here, not in the worker.")
-        parser.add_argument("--unit", help="Only this unit (code) and the units above it.")
+        parser.add_argument("--unit", help="Only this unit (code) and the units under it.")
         parser.add_argument("--day", help="A day of the periods to refresh (YYYY-MM-DD).")
 
     def handle(self, *args, **options):
