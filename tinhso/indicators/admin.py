@@ -4,12 +4,15 @@ services and the API, which validate expressions and keep roll-ups fresh)."""
 from django.contrib import admin
 
 from tinhso.indicators.models import (
+    Board,
+    BoardItem,
     CategoryCombo,
     DataElement,
     DataSet,
     DtiFramework,
     Indicator,
     Target,
+    UnitGeometry,
 )
 
 
@@ -54,3 +57,30 @@ class TargetAdmin(admin.ModelAdmin):
 @admin.register(DtiFramework)
 class DtiFrameworkAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "year", "max_points"]
+
+
+class BoardItemInline(admin.TabularInline):
+    model = BoardItem
+    extra = 1
+    fields = ["position", "kind", "code", "title", "framework", "options"]
+    ordering = ["position"]
+
+
+@admin.register(Board)
+class BoardAdmin(admin.ModelAdmin):
+    """Boards are data: a province edits its own here, or moves them as JSON
+    (``tinhso indicators_board import|export FILE``)."""
+
+    list_display = ["code", "name", "is_public", "is_default", "period_type", "position"]
+    list_filter = ["is_public", "period_type"]
+    search_fields = ["code", "name"]
+    inlines = [BoardItemInline]
+
+
+@admin.register(UnitGeometry)
+class UnitGeometryAdmin(admin.ModelAdmin):
+    """Outlines come from ``tinhso indicators_board_geometry FILE``; shown, not edited."""
+
+    list_display = ["unit", "source", "updated_at"]
+    search_fields = ["unit__name", "unit__code"]
+    readonly_fields = ["unit", "geometry", "min_lon", "min_lat", "max_lon", "max_lat", "source"]

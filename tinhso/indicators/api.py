@@ -17,6 +17,9 @@
     GET   /dti/{framework}                   a DTI framework: indices, components, points
     GET   /dti/{framework}/scores            scores and ranks of the units under a parent
     POST  /dti/{framework}/compute           score and rank them now
+    GET   /boards                            the boards open to the reader
+    GET   /boards/{code}                     a board for ?unit= (none: the whole country),
+                                             ?period= and ?view=: tiles and each chart's data
     GET   /{code}                            one indicator
 
 Reads of public indicators need no sign-in; internal ones and every write need an official
@@ -31,6 +34,7 @@ import hashlib
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils import timezone
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.security import django_auth
@@ -38,6 +42,7 @@ from ninja.security import django_auth
 from tinhso.accounts.permissions import require
 from tinhso.accounts.scope import unit_in_scope
 from tinhso.indicators import (
+    boards,
     dti,
     errors,
     imports,
@@ -730,6 +735,126 @@ def dti_compute(request, framework: str, data: DtiComputeIn):
         framework=selectors.framework_get(framework), parent=parent, year=data.year
     )
     return [_score_out(score) for score in scores]
+
+
+# --- boards -------------------------------------------------------------------------------------
+
+
+class BoardSummaryOut(Schema):
+    code: str
+    name: str
+    description: str
+    is_public: bool
+    is_default: bool
+    period_type: str
+
+
+class BoardQuery(Schema):
+    unit: str | None = Field(
+        None, description="A unit code; leave out for the whole country (every province)."
+    )
+    period: str | None = Field(
+        None, description="2026, 2026Q4 or 202611; leave out for the board's default period."
+    )
+    view: View = View.reported
+
+
+class BoardUnitOut(Schema):
+    code: str
+    name: str
+
+
+class BoardTileOut(TileOut):
+    sparkline: list[float | None] = Field(
+        ..., description="The 12 monthly values up to the period's end, oldest first."
+    )
+
+
+class BoardBlockOut(Schema):
+    id: int
+    kind: str
+    title: str
+    code: str
+    measure: str
+    headers: list[str]
+    rows: list[list[Any]]
+    data: list[dict[str, Any]]
+    note: str
+    empty: bool
+
+
+class BoardOut(Schema):
+    code: str
+    name: str
+    description: str
+    unit: BoardUnitOut | None = Field(..., description="None: the whole country.")
+    period: str
+    period_label: str
+    view: str
+    children: list[BoardUnitOut]
+    tiles: list[BoardTileOut]
+    blocks: list[BoardBlockOut]
+
+
+@router.get(
+    "/boards",
+    response=list[BoardSummaryOut],
+    url_name="board_list",
+    summary="The IOC boards open to the reader",
+)
+def list_boards(request, unit: str | None = None):
+    return boards.visible_boards(request.user, _board_unit(unit) if unit else None)
+
+
+def _board_unit(code: str) -> Unit:
+    try:
+        return unit_selectors.unit_get_by_code(code, include_retired=True)
+    except NotFound as exc:
+        raise boards.BoardUnitNotFound(details=[{"field": "unit", "value": code}]) from exc
+
+
+@router.get(
+    "/boards/{code}",
+    response={200: BoardOut, **ERRORS},
+    url_name="board_detail",
+    summary="A board for a unit (or the whole country) and a period: tiles and chart data",
+)
+def board_detail(request, code: str, filters: Query[BoardQuery]):
+    unit = _board_unit(filters.unit) if filters.unit else None
+    board = boards.board_get(code, user=request.user, unit=unit)
+    period = (
+        periods.parse(filters.period)
+        if filters.period
+        else boards.default_period(board.period_type, timezone.localdate())
+    )
+    scope = boards.Scope(unit=unit, period=period, view=filters.view.value)
+    shown = boards.board_show(board, scope=scope, user=request.user)
+    return {
+        "code": board.code,
+        "name": board.name,
+        "description": board.description,
+        "unit": {"code": unit.code, "name": unit.name} if unit else None,
+        "period": period.id,
+        "period_label": boards.period_label(period),
+        "view": scope.view,
+        "children": [{"code": c.code, "name": c.name} for c in shown.children],
+        "tiles": shown.tiles,
+        "blocks": [
+            {
+                "id": block.item.pk,
+                "kind": block.kind,
+                "title": block.title,
+                "code": block.code,
+                "measure": block.measure,
+                "headers": block.headers,
+                "rows": block.rows,
+                "data": block.data,
+                "note": block.note,
+                "empty": block.empty,
+            }
+            for block in shown.blocks
+        ],
+    }
 
 
 @router.get(

@@ -756,7 +756,8 @@ def board_show(board: Board, *, scope: Scope, user) -> Shown:
                 if tile["change"] is None
                 else ("up" if tile["change"] > 0 else "down" if tile["change"] < 0 else "flat"),
                 "good": good,
-                "sparkline": _sparkline(month_values(code)),
+                "sparkline": month_values(code),
+                "sparkline_points": _sparkline(month_values(code)),
             }
         )
 
