@@ -747,7 +747,7 @@ def board_show(board: Board, *, scope: Scope, user) -> Shown:
                 "decimals": decimals,
                 "value_text": with_measure(tile["value"], decimals, tile["measure"]),
                 "target_text": with_measure(tile["target"], decimals, tile["measure"]),
-                "reached_text": vn_number(tile["target_reached"], 1),
+                "reached_text": f"{vn_number(tile['target_reached'], 1)}%",
                 "reached_width": min(100.0, tile["target_reached"] or 0.0),
                 "change_text": vn_number(abs(tile["change"]), decimals)
                 if tile["change"] is not None
@@ -1004,7 +1004,7 @@ def _pillars_block(item, tiles: list[dict[str, Any]]) -> Block:
         chart=chart,
         data=data,
         empty=all(r[2] is None for r in rows),
-        note=_("Each indicator counts up to 100% of its target; the pillar is their mean."),
+        note=_("Each indicator counts at most its full target; the pillar is their mean."),
     )
 
 
