@@ -8,12 +8,14 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-only lint format bench reliability install assets schema messages check-tools clean help
+.PHONY: run test test-only lint format bench reliability soak install assets schema messages check-tools clean help
 
 help:
 	@echo "make run      set everything up and serve the demo portal on http://$(HOST):$(PORT)/"
 	@echo "make test     set everything up and run the whole gate (lint, migrations, schema, tests)"
 	@echo "make bench    run the benchmarks under bench/"
+	@echo "make reliability  crash safety (SIGKILL x10, SQLite + PostgreSQL) and the long checks"
+	@echo "make soak     30 minutes of steady load: errors and memory of each worker (not in CI)"
 	@echo "make lint     ruff check + ruff format --check"
 	@echo "make schema   regenerate docs/openapi.json after an API change"
 	@echo "make messages regenerate and compile the translation catalogues"
@@ -89,6 +91,19 @@ bench: install assets
 	@mkdir -p bench/results
 	@for b in bench/bench_$(BENCH).py; do echo "== $$b"; $(BIN)/python $$b $(BENCH_ARGS) || exit 1; done
 	$(BIN)/python bench/harness.py
+
+# The long reliability checks, one step after another (append steps here). Crash safety: the
+# production server killed with SIGKILL at random moments (CRASH_ARGS, e.g. --kills 20) on a
+# fresh SQLite file and on the PostgreSQL database tinhso_crash; docs/reliability.md.
+CRASH_ARGS ?=
+reliability: install assets
+	$(BIN)/python reliability/crash.py --db both --kills 10 --seconds 150 $(CRASH_ARGS)
+
+# Not part of CI: 30 minutes of mixed reads and submissions at a fixed rate against gunicorn,
+# errors and the memory of each worker over time (SOAK_ARGS, e.g. --minutes 3 --db postgres).
+SOAK_ARGS ?=
+soak: install assets
+	$(BIN)/python reliability/soak.py $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) build node_modules

@@ -1,0 +1,35 @@
+"""The short crash run inside ``make test``: a fresh SQLite database, gunicorn with 2 workers,
+citizens, reporters and the desk working while the whole server is killed with SIGKILL twice;
+then every check of ``reliability/crash.py`` must pass (``make reliability`` runs the long one
+on SQLite and PostgreSQL)."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import crash
+from reliability_kit import Server
+
+
+@pytest.fixture
+def no_server_left_behind():
+    yield
+    Server.kill_all()  # even when the run failed half-way
+    assert not Server.groups
+
+
+def test_a_server_killed_twice_loses_and_doubles_nothing(no_server_left_behind, capsys):
+    args = crash.parse(
+        ["--db", "sqlite", "--setup", "quick", "--kills", "2", "--seconds", "14",
+         "--citizens", "2", "--reporters", "2", "--port", "8301", "--seed", "2026"]
+    )  # fmt: skip
+    result = crash.run_one("sqlite", args, print)
+    ok = crash.print_verdict(result, print)
+    verdict = capsys.readouterr().out
+    assert result["kills"] == 2
+    assert result["dossiers"] >= 1 and result["reports"] >= 1, verdict
+    failed = [name for name, check in result["checks"].items() if not check["ok"]]
+    assert ok and not failed, verdict
