@@ -14,6 +14,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from tinhso.kernel.errors import DomainError
+from tinhso.kernel.ratelimit import RateLimited
 from tinhso.kernel.validation import field_error_message
 
 api = NinjaAPI(
@@ -38,6 +39,13 @@ def error_response(request, status: int, code: str, message: str, details=None):
 @api.exception_handler(DomainError)
 def on_domain_error(request, exc: DomainError):
     return error_response(request, exc.status, exc.code, str(exc.message), exc.details)
+
+
+@api.exception_handler(RateLimited)
+def on_rate_limited(request, exc: RateLimited):
+    response = on_domain_error(request, exc)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(NinjaValidationError)
