@@ -17,8 +17,17 @@ def _test_settings(settings):
     settings.SECURE_SSL_REDIRECT = False
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    # Rate-limit counters live in the cache (one directory per test worker, below): every
+    # test starts with none, whatever the tests before it sent.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(autouse=True, scope="session")
-def _session_test_settings(django_test_environment):
+def _session_test_settings(django_test_environment, tmp_path_factory):
     # With DEBUG off the settings pick the manifest storage, whose {% static %} fails without
     # a collectstatic run. Tests serve the source files instead (the live server through the
     # staticfiles finders), so a page renders and a browser loads its CSS and JavaScript.
@@ -32,5 +41,13 @@ def _session_test_settings(django_test_environment):
         },
         WHITENOISE_USE_FINDERS=True,
         WHITENOISE_AUTOREFRESH=True,
+        # A shared file cache as in production, but one per test worker (xdist), not var/.
+        CACHES={
+            "default": {
+                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": str(tmp_path_factory.mktemp("cache")),
+                "OPTIONS": {"MAX_ENTRIES": 20000},
+            }
+        },
     ):
         yield

@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from tinhso.kernel.security import content_security_policy
+
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
 VAR_DIR = Path(os.environ.get("TINHSO_VAR_DIR", PROJECT_DIR / "var"))
@@ -56,6 +58,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "csp",
     "mozilla_django_oidc",
     "tinhso.kernel",
     "tinhso.units",
@@ -70,6 +73,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy, frame denial and Permissions-Policy on every response, static
+    # files included (WhiteNoise answers those below).
+    "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "tinhso.kernel.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tinhso.portal.middleware.VietnameseFirstLocaleMiddleware",
@@ -77,8 +85,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tinhso.kernel.middleware.RequestContextMiddleware",
+    # A page refused by the submission limiter becomes a 429 page with Retry-After.
+    "tinhso.kernel.ratelimit.RateLimitMiddleware",
     # Axes goes last: it turns a lockout raised by its backend into a response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -222,7 +231,17 @@ elif _tasks_backend == "immediate":
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The cache holds rate-limit counters and the calendar's version token, so every process
+# (gunicorn workers, the task worker) must see the same one: files under var/ in the embedded
+# mode, Redis in production when REDIS_URL is set.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(Path(os.environ.get("TINHSO_CACHE_DIR", VAR_DIR / "cache"))),
+        # The default (300) culls a third of the entries when full: counters would vanish.
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    }
+}
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
@@ -255,6 +274,33 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+# The CSRF cookie stays readable by script: the offline activity log sends it after the page
+# came from the service worker's cache (HttpOnly would add nothing, Django's docs explain why).
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = not _insecure_http
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+
+# Content-Security-Policy (django-csp): this site only, no inline script, no framing; the map
+# tile server, when configured, for images only. See tinhso.kernel.security.
+CONTENT_SECURITY_POLICY = content_security_policy(os.environ.get("TINHSO_MAP_TILE_URL", ""))
+# Browser features: none but geolocation, for this site's own pages ("use my position" on the
+# field-report form).
+TINHSO_PERMISSIONS_POLICY = (
+    "geolocation=(self), camera=(), microphone=(), payment=(), usb=(), serial=(), "
+    "bluetooth=(), magnetometer=(), gyroscope=(), accelerometer=(), midi=(), "
+    "display-capture=()"
+)
+
+# Submissions (dossier start and submit, field report, question, Open311 request): how many
+# one signed-in user and one client address may send per window, counted in the shared cache
+# before anything is created; 0 turns a limit off. Behind a proxy set TINHSO_PROXY_COUNT, or
+# every client shares the proxy's address.
+TINHSO_RATE_LIMIT_WINDOW = int(os.environ.get("TINHSO_RATE_LIMIT_WINDOW", "600"))  # seconds
+TINHSO_RATE_LIMIT_PER_USER = int(os.environ.get("TINHSO_RATE_LIMIT_PER_USER", "20"))
+TINHSO_RATE_LIMIT_PER_IP = int(os.environ.get("TINHSO_RATE_LIMIT_PER_IP", "100"))
+# Per-kind overrides, e.g. {"qa.ask": {"user": 5, "ip": 50, "window": 3600}}.
+TINHSO_RATE_LIMITS: dict[str, dict[str, int]] = {}
 SILENCED_SYSTEM_CHECKS = env_list("TINHSO_SILENCED_CHECKS", "")
 
 LOGGING = {

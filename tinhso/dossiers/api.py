@@ -48,6 +48,7 @@ from tinhso.accounts.validators import mask_address, mask_cccd, mask_phone
 from tinhso.dossiers import catalogue, errors, indicators, selectors, services
 from tinhso.dossiers.models import Dossier, DossierFile, Procedure
 from tinhso.dossiers.permissions import DossierPerm
+from tinhso.kernel import ratelimit
 from tinhso.kernel.errors import InvalidInput, NotFound
 from tinhso.kernel.idempotency import run_idempotent
 from tinhso.kernel.schemas import ErrorOut
@@ -898,13 +899,14 @@ def mine(request, status: str | None = None):
 
 @router.post(
     "/",
-    response={201: DossierDetailOut, **ERRORS},
+    response={201: DossierDetailOut, **ERRORS, 429: ErrorOut},
     auth=django_auth,
     url_name="dossiers_create",
     summary="Start a dossier (Idempotency-Key)",
 )
 def create_dossier(request, data: DossierIn):
     user = request.auth
+    ratelimit.check(request, "dossiers.create", user=user)
 
     def create():
         dossier = services.dossier_draft_create(
@@ -1003,13 +1005,13 @@ def download(request, dossier_id: int, file_id: int):
     return response
 
 
-def _act(path: str, name: str, summary: str, body_schema=None):
+def _act(path: str, name: str, summary: str, body_schema=None, *, limited: bool = False):
     """Register one move endpoint: POST /{id}/<path> → the detail of the dossier after it."""
 
     def decorator(func):
         return router.post(
             f"/{{int:dossier_id}}/{path}",
-            response={200: DossierDetailOut, **ERRORS},
+            response={200: DossierDetailOut, **ERRORS, **({429: ErrorOut} if limited else {})},
             auth=django_auth,
             url_name=f"dossiers_{name}",
             summary=summary,
@@ -1018,8 +1020,9 @@ def _act(path: str, name: str, summary: str, body_schema=None):
     return decorator
 
 
-@_act("submit", "submit", "Submit a draft")
+@_act("submit", "submit", "Submit a draft", limited=True)
 def submit(request, dossier_id: int):
+    ratelimit.check(request, "dossiers.submit", user=request.auth)
     dossier = services.dossier_submit(
         acting_user=request.auth, dossier=_dossier(request, dossier_id)
     )

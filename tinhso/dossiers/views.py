@@ -66,6 +66,7 @@ from tinhso.dossiers.models import (
 )
 from tinhso.dossiers.permissions import DossierPerm
 from tinhso.dossiers.workflow import Action
+from tinhso.kernel import ratelimit
 from tinhso.kernel.errors import DomainError, NotFound
 from tinhso.kernel.idempotency import HEADER, run_idempotent
 from tinhso.kernel.models import IdempotencyRecord
@@ -243,6 +244,7 @@ def procedure_detail(request, code: str):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@ratelimit.limit_posts("dossiers.create")
 def file_start(request, code: str):
     """Choose the agency that receives the dossier, then start the draft."""
     procedure = _procedure_or_404(code)
@@ -492,6 +494,7 @@ def _answers_by_step(dossier: Dossier, errors: dict[str, str] | None = None) -> 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@ratelimit.limit_posts("dossiers.submit")
 def draft_review(request, pk: int):
     """Everything at a glance, how to receive the result, and the submit button (carrying a
     one-time token: a double click files once)."""

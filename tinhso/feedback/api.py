@@ -34,6 +34,7 @@ from ninja.security import django_auth
 from tinhso.feedback import errors, selectors, services
 from tinhso.feedback.models import Category, Report, ReportPhoto
 from tinhso.feedback.open311 import throttle
+from tinhso.kernel import ratelimit
 from tinhso.kernel.errors import Forbidden, InvalidInput
 from tinhso.kernel.idempotency import run_idempotent
 from tinhso.kernel.schemas import ErrorOut
@@ -347,6 +348,7 @@ def nearby(request, category: str, lat: float, long: float):
 def create_report(request, data: ReportIn):
     user = _user(request)
     throttle(request, write=True)
+    ratelimit.check(request, "feedback.report_create", user=user)
     if data.channel not in API_CHANNELS:
         raise InvalidInput(details=[{"field": "channel", "code": "invalid"}])
     if data.channel in {Report.Channel.HOTLINE, Report.Channel.IN_PERSON} and user is None:

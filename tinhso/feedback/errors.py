@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.kernel.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tinhso.kernel.ratelimit import RateLimited as KernelRateLimited
 
 
 class ReportNotFound(NotFound):
@@ -137,10 +138,8 @@ class ApiKeyInvalid(Forbidden):
     default_message = _("The api_key is missing, unknown or disabled.")
 
 
-class RateLimited(InvalidInput):
-    status = 429
-    code = "rate_limited"
-    default_message = _("Too many requests. Please wait a minute and try again.")
+class RateLimited(KernelRateLimited):
+    """The shared limiter's refusal (429, ``rate_limited``, Retry-After)."""
 
 
 class PhotoNotFound(NotFound):

@@ -34,7 +34,6 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
@@ -45,6 +44,7 @@ from django.views.decorators.http import require_http_methods
 
 from tinhso.feedback import errors, selectors, services, workflow
 from tinhso.feedback.models import Category, Report, ReportUpdate
+from tinhso.kernel import ratelimit
 from tinhso.kernel.errors import DomainError
 from tinhso.kernel.middleware import client_ip
 
@@ -157,8 +157,8 @@ def open311_view(methods: list[str]):
                 return view(request, *args, fmt=fmt, **kwargs)
             except Open311Error as exc:
                 return error_response(fmt, exc.status, exc.description)
-            except errors.RateLimited as exc:
-                return error_response(fmt, 429, str(exc.message), retry_after=60)
+            except ratelimit.RateLimited as exc:
+                return error_response(fmt, 429, str(exc.message), retry_after=exc.retry_after)
             except DomainError as exc:
                 status = exc.status if exc.status in (403, 404) else 400
                 description = str(exc.message)
@@ -227,26 +227,6 @@ def _positive_int(value: str, name: str, default: int, maximum: int) -> int:
 # --- rate limiting ----------------------------------------------------------------------------
 
 
-def _hit(bucket: str, limit: int, window: int = 60) -> bool:
-    """Count one request in ``bucket`` for the current window; True when over ``limit``.
-
-    A fixed window in Django's cache: shared by every process with Redis, per process with the
-    embedded LocMemCache (then the limit is per process, which is still a limit)."""
-    if limit <= 0:
-        return False
-    slot = int(timezone.now().timestamp() // window)
-    key = f"tinhso:open311:rl:{bucket}:{slot}"
-    if cache.add(key, 1, window + 5):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, window + 5)
-            count = 1
-    return count > limit
-
-
 def ip_per_minute() -> int:
     return int(getattr(settings, "TINHSO_OPEN311_IP_PER_MINUTE", 60))
 
@@ -255,10 +235,11 @@ def throttle(request: HttpRequest, *, client=None, write: bool) -> None:
     """Raise ``RateLimited`` when this client (api_key) or this address sends too much."""
     ip = client_ip(request) or "unknown"
     limit = ip_per_minute() * (1 if write else 10)
-    over_ip = _hit(f"ip:{'w' if write else 'r'}:{ip}", limit)
-    over_client = client is not None and _hit(f"client:{client.pk}", client.requests_per_minute)
-    if over_ip or over_client:
-        raise errors.RateLimited()
+    wait = ratelimit.hit(f"open311:ip:{'w' if write else 'r'}:{ip}", limit, 60)
+    if wait is None and client is not None:
+        wait = ratelimit.hit(f"open311:client:{client.pk}", client.requests_per_minute, 60)
+    if wait is not None:
+        raise errors.RateLimited(retry_after=wait)
 
 
 # --- serialisers ------------------------------------------------------------------------------
@@ -513,6 +494,8 @@ def requests_view(request: HttpRequest, *, fmt: str):
     if client is None:
         raise Open311Error(403, _("The api_key is missing, unknown or disabled."))
     throttle(request, client=client, write=True)
+    # The submission limit every module shares (per address; the key's own limit is above).
+    ratelimit.check(request, "feedback.open311_create")
     if request.headers.get("Idempotency-Key"):
         from tinhso.kernel.idempotency import run_idempotent
 

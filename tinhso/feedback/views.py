@@ -41,6 +41,7 @@ from tinhso.feedback.permissions import (
     FEEDBACK_MODERATE,
     FEEDBACK_VIEW,
 )
+from tinhso.kernel import ratelimit
 from tinhso.kernel.calendar import calendar_from_db, working_days_between
 from tinhso.kernel.errors import DomainError
 from tinhso.units.models import Agency, Unit
@@ -229,6 +230,7 @@ def _intake(request, form_class, *, channel_of, template: str, extra: dict | Non
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimit.limit_posts("feedback.report_create")
 def report_new(request):
     """The citizen's report form (phone first)."""
     return _intake(

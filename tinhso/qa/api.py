@@ -33,6 +33,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import django_auth
 
+from tinhso.kernel import ratelimit
 from tinhso.kernel.errors import Forbidden
 from tinhso.kernel.idempotency import run_idempotent
 from tinhso.kernel.schemas import ErrorOut
@@ -295,7 +296,7 @@ def _field_from_body(code: str | None):
 
 @router.post(
     "/questions",
-    response={201: MyQuestionOut, 400: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={201: MyQuestionOut, 400: ErrorOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     auth=django_auth,
     url_name="qa_question_create",
     summary="Ask a question (send an Idempotency-Key)",
@@ -304,6 +305,7 @@ def create_question(request, data: QuestionIn):
     user = request.auth
     if user.is_official:
         raise errors.AskerRequired()
+    ratelimit.check(request, "qa.ask", user=user)
 
     def create():
         question = services.question_create(

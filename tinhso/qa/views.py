@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.accounts.permissions import user_can
+from tinhso.kernel import ratelimit
 from tinhso.kernel.errors import DomainError
 from tinhso.qa import selectors, services
 from tinhso.qa.forms import AskForm, FlagForm
@@ -86,6 +87,7 @@ def suggest(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@ratelimit.limit_posts("qa.ask")
 def ask(request):
     if request.user.is_official:
         return render(request, "qa/ask_officials.html", status=403)
