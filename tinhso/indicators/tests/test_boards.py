@@ -53,6 +53,10 @@ def definition(**extra):
 
 @pytest.fixture
 def board_data(tree, catalogue):
+    return make_board_data(tree, catalogue)
+
+
+def make_board_data(tree, catalogue):
     """Three communes with two months of dossiers, a national target of 80 % online, a
     lower-is-better late share, an element nobody entered, and the test board."""
     commune_c = CommuneFactory(parent=tree.province, name="Xã Cẩm", code="91003")
