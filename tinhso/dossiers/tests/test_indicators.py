@@ -104,3 +104,63 @@ def test_registry_format():
     for indicator in indicators.INDICATORS:
         assert indicator.code.startswith("dossiers.") and str(indicator.name)
         assert callable(indicator.compute)
+
+
+def test_monthly_counts_are_the_units_own_and_give_the_same_shares(march):
+    counts = indicators.monthly_counts(None, dt.date(2026, 3, 1), dt.date(2026, 5, 1))
+    unit = march.commune.pk
+    march_counts = {
+        code: v for (u, month, code), v in counts.items() if (u, month) == (unit, "202603")
+    }
+    assert march_counts == {
+        "dossiers.received": 3,
+        "dossiers.received_online": 2,
+        "dossiers.received_in_person": 1,
+        "dossiers.received_fully_online": 2,
+        "dossiers.digitised": 2,
+        "dossiers.resolved": 2,
+        "dossiers.resolved_on_time": 1,
+        "dossiers.late": 1,
+        "dossiers.returned": 2,
+        "dossiers.returned_electronically": 1,
+        "dossiers.fees_paid": 2,
+        "dossiers.fees_paid_online": 1,
+        "dossiers.rated": 2,
+        "dossiers.rating_points": 8,
+        "dossiers.overdue_open": 1,
+    }
+    # The subtree figures above are ratios of these counts.
+    values = indicators.compute_all(march.commune, dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    c = march_counts
+    assert (
+        values["dossiers.on_time_rate"]
+        == 100 * c["dossiers.resolved_on_time"] / c["dossiers.resolved"]
+    )
+    assert values["dossiers.satisfaction"] == c["dossiers.rating_points"] / c["dossiers.rated"]
+    assert values["dossiers.fully_online_share"] == round(
+        100 * c["dossiers.received_fully_online"] / c["dossiers.received"], 2
+    )
+    # April: d5 received; d3 still overdue. Only the commune owns rows; the province none.
+    assert counts[(unit, "202604", "dossiers.received")] == 1
+    assert {u for u, _month, _code in counts} == {unit}
+    # Narrowed to other units: nothing.
+    assert (
+        indicators.monthly_counts(
+            {march.commune.parent_id}, dt.date(2026, 3, 1), dt.date(2026, 4, 1)
+        )
+        == {}
+    )
+
+
+def test_watch_finds_the_unit_and_the_days_a_change_touches(march):
+    from tinhso.dossiers.models import Dossier, Payment
+
+    dossier = Dossier.objects.filter(rating=5).get()
+    touched = indicators.WATCH["dossiers.dossier"]([str(dossier.pk)])
+    days = {day for _unit, day in touched}
+    assert {unit for unit, _day in touched} == {march.commune.pk}
+    assert {dt.date(2026, 3, 9), dt.date(2026, 3, 11)} <= days
+    payment = Payment.objects.filter(dossier=dossier).get()
+    assert indicators.WATCH["dossiers.payment"]([str(payment.pk)]) == {
+        (march.commune.pk, dt.date(2026, 3, 10))
+    }

@@ -88,3 +88,36 @@ def test_the_list_is_documented():
     for indicator in indicators.INDICATORS:
         assert indicator.code in indicators.__doc__
         assert str(indicator.name)
+
+
+def test_monthly_counts_summed_over_the_tree_give_the_same_figures(data):
+    from tinhso.units.models import Unit
+
+    with freeze_time(at(20)):
+        counts = indicators.monthly_counts(None, dt.date(2026, 3, 1), dt.date(2026, 4, 1))
+    for unit in (data.commune_a, data.commune_b, data.province):
+        ids = set(Unit.objects.subtree(unit, include_self=True).values_list("pk", flat=True))
+        own: dict[str, float] = {}
+        for (unit_id, month, code), value in counts.items():
+            assert month == "202603"
+            if unit_id in ids:
+                own[code] = own.get(code, 0) + value
+        expected = indicators.compute_all(unit=unit, now=at(20))
+        assert own["feedback.received"] == expected["feedback.received"]
+        assert own.get("feedback.handled", 0) == expected["feedback.handled"]
+        assert own.get("feedback.overdue_open", 0) == expected["feedback.overdue_open"]
+        if expected["feedback.handled"]:
+            handled = own["feedback.handled"]
+            assert (
+                round(100 * own["feedback.handled_on_time"] / handled, 1)
+                == (expected["feedback.on_time_rate"])
+            )
+            assert (
+                round(own["feedback.handling_days"] / handled, 1)
+                == (expected["feedback.avg_handling_days"])
+            )
+            assert (
+                own["feedback.rating_points"] / own["feedback.rated"]
+                == (expected["feedback.satisfaction"])
+            )
+    assert indicators.WATCH["feedback.report"]([]) == set()

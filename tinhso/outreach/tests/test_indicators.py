@@ -151,3 +151,32 @@ def test_campaign_progress_against_targets(data):
     assert progress["households_reached"].percent == 50.0
     assert progress["vneid_level2"].actual == 7 and progress["vneid_level2"].percent == 50.0
     assert progress["people_guided"].target is None
+
+
+def test_monthly_counts_summed_over_the_tree_give_the_same_figures(data):
+    from tinhso.units.models import Unit
+
+    counts = indicators.monthly_counts(None, dt.date(2026, 3, 1), dt.date(2026, 4, 1))
+    ids = set(Unit.objects.subtree(data.province, include_self=True).values_list("pk", flat=True))
+    own: dict[str, float] = {}
+    for (unit_id, month, code), value in counts.items():
+        assert month == "202603" and unit_id in ids
+        own[code] = own.get(code, 0) + value
+    expected = indicators.compute_all(
+        unit=data.province, start=dt.date(2026, 3, 1), end=dt.date(2026, 4, 1)
+    )
+    for code in [*indicators._ACTIVITY_SUMS, "outreach.people_guided", "outreach.radio_minutes",
+                 "outreach.messages_delivered"]:  # fmt: skip
+        assert own[code] == expected[code], code
+    assert (
+        own["outreach.awareness_points"] / own["outreach.awareness_answers"]
+        == (expected["outreach.awareness_score"])
+    )
+    # Both communes have a station; over the whole of March neither aired every week.
+    assert own["outreach.radio_communes"] == 2
+    assert "outreach.radio_compliant_communes" not in own
+    # A team's log counts for the team's own unit (the hamlet), not its commune.
+    assert counts[(data.village_a1.pk, "202603", "outreach.households_reached")] == 35
+    # Active teams are a stock known now: only the current month has it.
+    assert "outreach.active_teams" not in own
+    assert indicators.WATCH["outreach.activitylog"]([]) == set()

@@ -100,3 +100,40 @@ def test_every_indicator_is_described():
         assert indicator.code in module.__doc__
         assert indicator.unit in {"question", "percent", "working_day"}
     assert timezone.now()
+
+
+def _subtree_sum(counts, unit, month="202610"):
+    from tinhso.units.models import Unit
+
+    ids = set(Unit.objects.subtree(unit, include_self=True).values_list("pk", flat=True))
+    total: dict[str, float] = {}
+    for (unit_id, period, code), value in counts.items():
+        if unit_id in ids and period == month:
+            total[code] = total.get(code, 0) + value
+    return total
+
+
+def test_monthly_counts_summed_over_the_tree_give_the_same_figures(data):
+    from tinhso.qa.indicators import monthly_counts
+
+    counts = monthly_counts(None, dt.date(2026, 9, 1), dt.date(2026, 11, 1))
+    for unit in (data.commune_a, data.commune_b, data.province):
+        own = _subtree_sum(counts, unit)
+        expected = values(unit)
+        assert own["qa.received"] == expected["qa.received"]
+        assert own["qa.answered"] == expected["qa.answered"]
+        assert own["qa.answered_on_time"] == expected["qa.answered_on_time"]
+        rate = round(own["qa.answered_on_time"] * 100 / own["qa.answered"], 1)
+        assert rate == expected["qa.on_time_rate"]
+        days = round(own["qa.answering_days"] / own["qa.answered"], 1)
+        assert days == expected["qa.avg_days_to_answer"]
+    # The question asked in September counts there, its answer in October.
+    assert _subtree_sum(counts, data.commune_a, "202609") == {"qa.received": 1}
+    # Only the units that own questions have counts (the province owns none here).
+    assert data.province.pk not in {unit_id for unit_id, _m, _c in counts}
+    assert monthly_counts({data.commune_b.pk}, dt.date(2026, 10, 1), dt.date(2026, 11, 1)) == {
+        (data.commune_b.pk, "202610", "qa.received"): 1,
+        (data.commune_b.pk, "202610", "qa.answered"): 1,
+        (data.commune_b.pk, "202610", "qa.answered_on_time"): 1,
+        (data.commune_b.pk, "202610", "qa.answering_days"): 2,
+    }
