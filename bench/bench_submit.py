@@ -19,6 +19,7 @@ off for the run (all clients come from 127.0.0.1; the limits are tested elsewher
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -116,6 +117,14 @@ def fresh_database(vendor: str, name: str, var_dir: Path) -> str:
     return url
 
 
+def _migrated_sqlite() -> Path:
+    """Where an empty migrated SQLite database is cached, named after the migrations."""
+    digest = hashlib.sha256()
+    for path in sorted(ROOT.glob("tinhso/*/migrations/*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return VAR / f"migrated-{digest.hexdigest()[:16]}.sqlite3"
+
+
 def django_step(step: str, env: dict, data: dict | None = None) -> dict:
     """Run ``prepare`` or ``verify`` below in a Django process on the bench database."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -181,10 +190,21 @@ def prepare(data: dict) -> dict:
             {"user": user.pk, "sessionid": session.session_key, "csrftoken": _get_new_csrf_string()}
         )
 
-    procedure = Procedure.objects.get(code=PROCEDURE)
+    if data.get("minimal"):
+        # The smoke test: a commune, its desk and a procedure and category made by the tests'
+        # factories (seconds), instead of the demo province (a minute).
+        from tinhso.accounts.services import roles_ensure_defaults
+        from tinhso.dossiers.tests.factories import ProcedureFactory, desk_setup
+        from tinhso.feedback.tests.factories import CategoryFactory
+
+        roles_ensure_defaults()
+        desk_setup()
+        procedure = ProcedureFactory(code="9.990001")
+        CategoryFactory()
+    else:
+        procedure = Procedure.objects.get(code=PROCEDURE)
     version = dossier_services._procedure_offered(procedure)
     papers = [p["code"] for p in version.data.get("papers", []) if p.get("required")]
-    assert len(papers) == 1, papers
     agency = dossier_selectors.receiving_agencies(procedure).order_by("pk").first()
     first = User.objects.get(pk=citizens[0]["user"])
     answers = dict(dossier_selectors.dossier_prefill(first, procedure))
@@ -199,7 +219,7 @@ def prepare(data: dict) -> dict:
             if kind == "number"
             else True
             if kind == "checkbox"
-            else "1990-01-01"
+            else (dt.date.today() - dt.timedelta(days=3)).isoformat()
             if kind == "date"
             else "Số 12, đường Lê Lợi, phường Thành Vinh"
         )
@@ -216,7 +236,7 @@ def prepare(data: dict) -> dict:
             "procedure_code": procedure.code,
             "agency_id": agency.pk,
             "form_data": answers,
-            "paper_code": papers[0],
+            "paper_codes": papers,
         },
         "feedback": {
             "category": category.service_code,
@@ -332,8 +352,16 @@ class Server:
             self._log.close()
 
     def worker_pids(self) -> list[int]:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [int(pid) for pid in children.read_text().split()]
+        """The gunicorn workers: the processes whose parent is the master."""
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:
+                pids.append(int(stat.parent.name))
+        return sorted(pids)
 
 
 def load(spec: dict) -> dict:
@@ -357,14 +385,34 @@ def run_cases(
     port: int = PORT,
     citizens: int = CITIZENS,
     name: str = "submit",
+    minimal_in: Path | None = None,
 ) -> tuple[list[dict], dict]:
-    """Every (kind, clients) case on one database; the results and the verification."""
-    var_dir = VAR / f"{name}-var"
-    var_dir.mkdir(parents=True, exist_ok=True)
-    url = fresh_database(vendor, f"{name}-{vendor}", var_dir)
-    env = base_env(url, var_dir)
-    prepared = django_step("prepare", env, {"citizens": citizens})
-    server = Server(env, port, VAR / f"{name}-{vendor}-gunicorn.log")
+    """Every (kind, clients) case on one database; the results and the verification.
+
+    ``minimal_in``: a directory for a fresh SQLite database with only what the scenarios need
+    (the smoke test), static files served from the sources."""
+    if minimal_in is None:
+        var_dir = VAR / f"{name}-var"
+        var_dir.mkdir(parents=True, exist_ok=True)
+        url = fresh_database(vendor, f"{name}-{vendor}", var_dir)
+        env = base_env(url, var_dir)
+    else:
+        var_dir = minimal_in / "var"
+        url = f"sqlite:///{minimal_in / 'smoke.sqlite3'}"
+        env = base_env(url, var_dir)
+        env["TINHSO_PLAIN_STATIC"] = "1"
+        migrated = _migrated_sqlite()
+        if migrated.exists():
+            shutil.copyfile(migrated, minimal_in / "smoke.sqlite3")
+        else:
+            _run([str(BIN / "tinhso"), "migrate", "--noinput", "-v0"], env)
+            VAR.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(minimal_in / "smoke.sqlite3", migrated)
+    prepared = django_step(
+        "prepare", env, {"citizens": citizens, "minimal": minimal_in is not None}
+    )
+    log_dir = VAR if minimal_in is None else minimal_in
+    server = Server(env, port, log_dir / f"{name}-{vendor}-gunicorn.log")
     results = []
     acknowledged: dict[str, list] = {kind: [] for kind in kinds}
     try:

@@ -9,8 +9,8 @@ connection that sends one submission after another, each with a fresh Idempotenc
 
 - ``baseline``: ``POST /bench/baseline-insert/`` (one INSERT behind the same stack);
 - ``feedback``: ``POST /api/v1/feedback/reports`` (a field report);
-- ``dossier``: ``POST /api/v1/dossiers/`` (start), ``POST /{id}/attachments`` (the one
-  required paper, a small PDF), ``POST /{id}/submit``: one submission is the three requests.
+- ``dossier``: ``POST /api/v1/dossiers/`` (start), ``POST /{id}/attachments`` (each required
+  paper, a small PDF), ``POST /{id}/submit``: one submission is these requests.
 
 The result holds the measured window's throughput, latencies (of whole submissions) and
 errors by status, and every submission the server acknowledged (key and the id or code it
@@ -102,15 +102,16 @@ async def _dossier(client: httpx.AsyncClient, spec: dict, key: str, tally: Tally
         tally,
     )
     dossier_id = created["id"]
-    _check(
-        await client.post(
-            f"/api/v1/dossiers/{dossier_id}/attachments",
-            data={"paper_code": d["paper_code"]},
-            files={"file": ("to-khai.pdf", PDF + key.encode() + b"\n", "application/pdf")},
-            headers={"Idempotency-Key": f"{key}-paper"},
-        ),
-        tally,
-    )
+    for paper in d["paper_codes"]:
+        _check(
+            await client.post(
+                f"/api/v1/dossiers/{dossier_id}/attachments",
+                data={"paper_code": paper},
+                files={"file": (f"{paper}.pdf", PDF + key.encode() + b"\n", "application/pdf")},
+                headers={"Idempotency-Key": f"{key}-{paper}"},
+            ),
+            tally,
+        )
     submitted = _check(await client.post(f"/api/v1/dossiers/{dossier_id}/submit"), tally)
     if submitted.get("status") != "submitted":
         raise Failed("not_submitted", json.dumps(submitted)[:300])
