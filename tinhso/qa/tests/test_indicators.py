@@ -137,3 +137,20 @@ def test_monthly_counts_summed_over_the_tree_give_the_same_figures(data):
         (data.commune_b.pk, "202610", "qa.answered_on_time"): 1,
         (data.commune_b.pk, "202610", "qa.answering_days"): 2,
     }
+
+
+def test_a_month_ends_at_local_midnight(data):
+    from tinhso.qa.indicators import monthly_counts
+
+    late_evening = QuestionFactory(agency=data.agency_b)
+    just_after = QuestionFactory(agency=data.agency_b)
+    # 23:30 on 31 October in Vietnam is still October (16:30 UTC); 00:10 on 1 November is not.
+    Question.objects.filter(pk=late_evening.pk).update(
+        created_at=at(31, 23) + dt.timedelta(minutes=30)
+    )
+    Question.objects.filter(pk=just_after.pk).update(
+        created_at=dt.datetime(2026, 11, 1, 0, 10, tzinfo=TZ)
+    )
+    counts = monthly_counts({data.commune_b.pk}, dt.date(2026, 10, 1), dt.date(2026, 12, 1))
+    assert counts[(data.commune_b.pk, "202610", "qa.received")] == 2
+    assert counts[(data.commune_b.pk, "202611", "qa.received")] == 1
