@@ -97,7 +97,7 @@ bench: install assets
 # fresh SQLite file and on the PostgreSQL database tinhso_crash; docs/reliability.md.
 CRASH_ARGS ?=
 reliability: install assets
-	$(BIN)/python reliability/crash.py --db both --kills 10 --seconds 150 $(CRASH_ARGS)
+	$(BIN)/python reliability/crash.py --db both --kills 10 --seconds 100 $(CRASH_ARGS)
 
 # Not part of CI: 30 minutes of mixed reads and submissions at a fixed rate against gunicorn,
 # errors and the memory of each worker over time (SOAK_ARGS, e.g. --minutes 3 --db postgres).
