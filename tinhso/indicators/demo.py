@@ -150,8 +150,9 @@ def load_demo(*, province: Unit, today: dt.date | None = None) -> None:
                         action="approve",
                     )
 
-    # What the modules compute (dossiers, feedback, Q&A) for the province and this month.
-    registry.computed_refresh(unit=province, day=today)
+    # What the modules count (dossiers, feedback, Q&A, outreach), month by month: the other
+    # demos back-date rows without going through the services, so rebuild the twelve months.
+    registry.backfill(since=months[0].start, until=today)
 
     for framework in DtiFramework.objects.all():
         for year in {month.year for month in months}:
