@@ -1,8 +1,10 @@
 """Admin of the IOC catalogue: read-mostly views for support staff (writes go through the
 services and the API, which validate expressions and keep roll-ups fresh)."""
 
+from django import forms
 from django.contrib import admin
 
+from tinhso.indicators import boards
 from tinhso.indicators.models import (
     Board,
     BoardItem,
@@ -59,8 +61,28 @@ class DtiFrameworkAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "year", "max_points"]
 
 
+class BoardItemForm(forms.ModelForm):
+    """The same checks as a JSON import (``boards.board_import``), one item at a time."""
+
+    class Meta:
+        model = BoardItem
+        fields = ["position", "kind", "code", "title", "framework", "options"]
+
+    def clean(self):
+        data = super().clean()
+        item = {key: data.get(key) for key in ("kind", "code", "framework", "options")}
+        item = {key: value for key, value in item.items() if value not in (None, "")}
+        problems = boards.check_items([item])
+        for problem in problems:
+            field = problem["field"].split(".", 1)[-1].split("[", 1)[0]
+            field = field if field in self.fields else None
+            self.add_error(field, problem["message"])
+        return data
+
+
 class BoardItemInline(admin.TabularInline):
     model = BoardItem
+    form = BoardItemForm
     extra = 1
     fields = ["position", "kind", "code", "title", "framework", "options"]
     ordering = ["position"]

@@ -171,6 +171,12 @@ def _check_definition(data: Any) -> list[dict[str, Any]]:
     if not isinstance(items, list) or not items:
         problems.append({"field": "items", "message": _("A board needs at least one item.")})
         return problems
+    return problems + check_items(items)
+
+
+def check_items(items: list[Any]) -> list[dict[str, Any]]:
+    """Every problem of a board's items (kinds, codes, DTI frameworks), ``items[n].field``."""
+    problems: list[dict[str, Any]] = []
     wanted: dict[str, list[str]] = {}
     frameworks: dict[str, list[str]] = {}
     for number, item in enumerate(items):
@@ -557,6 +563,15 @@ def _nice_max(value: float) -> float:
     return 10 * power
 
 
+def _change_text(change: float | None, decimals: int, measure: str) -> str:
+    """The size of a change: percentage points for a rate, else the measure."""
+    if change is None:
+        return ""
+    if measure in ("%", "percent"):
+        return _("%(number)s percentage points") % {"number": vn_number(abs(change), decimals)}
+    return with_measure(abs(change), decimals, measure)
+
+
 def _sparkline(values: list[float | None], width: float = 120, height: float = 32) -> str:
     known = [v for v in values if v is not None]
     if len(known) < 2:
@@ -749,9 +764,7 @@ def board_show(board: Board, *, scope: Scope, user) -> Shown:
                 "target_text": with_measure(tile["target"], decimals, tile["measure"]),
                 "reached_text": f"{vn_number(tile['target_reached'], 1)}%",
                 "reached_width": min(100.0, tile["target_reached"] or 0.0),
-                "change_text": vn_number(abs(tile["change"]), decimals)
-                if tile["change"] is not None
-                else "",
+                "change_text": _change_text(tile["change"], decimals, tile["measure"]),
                 "direction": ""
                 if tile["change"] is None
                 else ("up" if tile["change"] > 0 else "down" if tile["change"] < 0 else "flat"),
@@ -861,7 +874,9 @@ def _bars_block(item, entry, values: list[tuple[Unit, float | None]]) -> Block:
         headers=[_("Unit"), _("Value")],
         rows=[[u.name, v] for u, v in ordered],
         display=[[u.name, with_measure(v, decimals, entry.measure)] for u, v in shown],
-        chart=_bars_chart([(u.name, v, vn_number(v, decimals)) for u, v in shown]),
+        chart=_bars_chart(
+            [(u.name, v, with_measure(v, decimals, entry.measure)) for u, v in shown]
+        ),
         data=[{"unit": u.code, "unit_name": u.name, "value": v} for u, v in ordered],
         empty=all(v is None for _u, v in values),
     )

@@ -33,7 +33,7 @@ def test_the_province_board_on_a_phone_drills_down_to_a_commune_and_back(phone_p
     online = page.locator(".kpi", has_text="Tỷ lệ hồ sơ trực tuyến")
     expect(online.locator(".kpi__value")).to_have_text("50%")
     expect(online).to_contain_text("Mục tiêu 80%")
-    expect(online).to_contain_text("tăng 10 so với kỳ trước")
+    expect(online).to_contain_text("tăng 10 điểm phần trăm so với kỳ trước")
     expect(page.locator(".kpi", has_text="Chưa ai nhập")).to_contain_text("Chưa có số liệu")
     expect(page.locator(".map-cell", has_text="Xã Bình")).to_contain_text("Nhóm 2")
     fits_the_screen(page, 360)

@@ -60,7 +60,7 @@ def test_the_province_board_shows_tiles_charts_and_links_down_and_up(client, boa
     assert "Tỉnh Thử Nghiệm" in page and "Tháng 10/2026" in page
     assert "Tỷ lệ hồ sơ trực tuyến" in page
     assert "50%" in page and "Mục tiêu 80%" in page and "đạt 62,5%" in page
-    assert "tăng 10 so với kỳ trước" in page
+    assert "tăng 10 điểm phần trăm so với kỳ trước" in page
     assert "Chưa có số liệu" in page  # the element nobody entered
     assert "Tỷ lệ đúng hạn" not in page  # internal, and the visitor is anonymous
     # Charts: SVG with a role, a title, and the same data as a table.
@@ -273,3 +273,24 @@ def test_the_boards_api_refuses_bad_input(client, board_data, query, status, cod
     response = client.get(f"/api/v1/indicators/boards/{query}")
     assert response.status_code == status
     assert response.json()["code"] == code
+
+
+# --- admin --------------------------------------------------------------------------------------
+
+
+def test_boards_are_edited_in_the_admin_with_their_items(client, board_data):
+    from tinhso.accounts.tests.factories import OfficialFactory
+    from tinhso.indicators.admin import BoardItemForm
+
+    client.force_login(OfficialFactory(is_superuser=True, is_staff=True))
+    page = client.get(f"/quan-tri/indicators/board/{board_data.board.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="items-0-code"' in page.content.decode()
+    assert 'value="ty_le_truc_tuyen"' in page.content.decode()
+    good = BoardItemForm(data={"position": 3, "kind": "bars", "code": "hs_gq", "options": "{}"})
+    assert good.is_valid(), good.errors
+    bad = BoardItemForm(data={"position": 3, "kind": "bars", "code": "khong_co", "options": "{}"})
+    assert not bad.is_valid()
+    assert "Không có chỉ tiêu hoặc phần tử dữ liệu nào mang mã này." in bad.errors["code"]
+    no_framework = BoardItemForm(data={"position": 4, "kind": "dti", "options": "{}"})
+    assert not no_framework.is_valid() and "framework" in no_framework.errors
