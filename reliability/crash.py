@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import logging
 import os
 import queue
 import random
@@ -43,6 +44,8 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from reliability_kit import Server, Session, cleanup, facts, prepare, run
+
+logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request otherwise
 
 HERE = Path(__file__).resolve().parent
 API = "/api/v1"
@@ -365,6 +368,7 @@ def run_one(db: str, args, log) -> dict:
         )
         for client in [*clients, desk]:
             client.start()
+        load_began = time.monotonic()
         restarts = killer(server, args.kills, args.seconds, rng, log)
         stop.set()
         for client in clients:
@@ -387,7 +391,10 @@ def run_one(db: str, args, log) -> dict:
         ledger_path = workdir / "ledger.json"
         ledger_path.write_text(json.dumps(record, ensure_ascii=False))
         server.stop()  # the check reads a quiet database
+        log(f"   load and kills took {time.monotonic() - load_began:.0f} s; checking")
+        check_began = time.monotonic()
         out = run([sys.executable, str(HERE / "fixtures.py"), "verify", str(ledger_path)], env)
+        log(f"   checked in {time.monotonic() - check_began:.0f} s")
         found = json.loads(out.strip().splitlines()[-1])
         checks = found["checks"]
         checks["every client finished"] = {

@@ -105,10 +105,11 @@ class Stats:
 class Worker(threading.Thread):
     """Takes tickets (a kind of request) from the schedule and sends them."""
 
-    def __init__(self, base, username, tickets, stats, known, rng) -> None:
+    def __init__(self, base, username, tickets, stats, known, rng, desk) -> None:
         super().__init__(daemon=True)
         self.session = Session(base, username, timeout=30)  # a citizen
-        self.desk = Session(base, known["officer"], timeout=30)  # reads the desk's queue
+        self.desk = desk  # the desk officer's session, shared: reads the work queue
+        self.ready = threading.Event()
         self.tickets = tickets
         self.stats = stats
         self.known = known
@@ -116,7 +117,7 @@ class Worker(threading.Thread):
 
     def run(self) -> None:
         self.session.login()
-        self.desk.login()
+        self.ready.set()
         try:
             while True:
                 ticket = self.tickets.get()
@@ -134,7 +135,6 @@ class Worker(threading.Thread):
                 self.stats.add(kind, time.monotonic() - began, error)
         finally:
             self.session.close()
-            self.desk.close()
 
     def _check(self, response: httpx.Response, ok=(200, 201)) -> str | None:
         if response.status_code in ok:
@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=30)
     parser.add_argument("--rate", type=float, default=8, help="requests per second (fixed)")
-    parser.add_argument("--clients", type=int, default=8, help="client threads")
+    parser.add_argument("--clients", type=int, default=16, help="client threads")
     parser.add_argument("--sample", type=float, default=None, help="seconds between samples")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--pg-name", default="tinhso_soak")
@@ -262,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
         started = server.start()
         print(f"  server up in {started:.1f} s: pids {server.pids()}", flush=True)
         people = known["citizens"]
+        desk = Session(server.url, known["officer"], timeout=30)
+        desk.login()
         for index in range(args.clients):
             username = people[index % len(people)]["username"]
             client = Worker(
@@ -270,6 +272,9 @@ def main(argv: list[str] | None = None) -> int:
             client.form_data = people[index % len(people)]["form_data"]
             clients.append(client)
             client.start()
+        # Sign-ins first (each costs an Argon2 hash), so the schedule starts with every client.
+        for client in clients:
+            client.ready.wait(timeout=300)
         scheduler = threading.Thread(
             target=schedule, args=(args.rate, seconds, tickets, stats, rng, stop), daemon=True
         )
@@ -299,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
             tickets.put(None)
         for client in clients:
             client.join(timeout=60)
+        desk.close()
         pids_last = server.pids()
     finally:
         stop.set()

@@ -23,7 +23,7 @@ def no_server_left_behind():
 
 def test_a_server_killed_twice_loses_and_doubles_nothing(no_server_left_behind, capsys):
     args = crash.parse(
-        ["--db", "sqlite", "--setup", "quick", "--kills", "2", "--seconds", "14",
+        ["--db", "sqlite", "--setup", "quick", "--kills", "2", "--seconds", "10",
          "--citizens", "2", "--reporters", "2", "--port", "8301", "--seed", "2026"]
     )  # fmt: skip
     result = crash.run_one("sqlite", args, print)
