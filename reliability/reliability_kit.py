@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -137,6 +138,7 @@ class Server:
     def start(self, *, wait: float = 120) -> float:
         """Start and wait until it answers; the seconds it took."""
         began = time.monotonic()
+        self._wait_port_free()
         with self.log.open("a") as log:
             self.proc = subprocess.Popen(
                 [
@@ -172,6 +174,23 @@ class Server:
             time.sleep(0.1)
         self.stop()
         raise SystemExit(f"gunicorn did not answer within {wait:.0f} s; see {self.log}")
+
+    def _wait_port_free(self, wait: float = 30) -> None:
+        """Refuse to start while something else answers on the port: its answers would be
+        taken for ours."""
+        deadline = time.monotonic() + wait
+        while True:
+            with socket.socket() as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                try:
+                    probe.bind(("127.0.0.1", self.port))
+                    return
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise SystemExit(
+                            f"port {self.port} is taken: choose another with --port"
+                        ) from None
+            time.sleep(0.2)
 
     def pids(self) -> list[int]:
         """The master's pid then its workers' (from /proc)."""

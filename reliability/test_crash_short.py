@@ -3,6 +3,7 @@ citizens, reporters and the desk working while the whole server is killed with S
 then every check of ``reliability/crash.py`` must pass (``make reliability`` runs the long one
 on SQLite and PostgreSQL)."""
 
+import socket
 import sys
 from pathlib import Path
 
@@ -12,6 +13,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import crash
 from reliability_kit import Server
+
+
+def free_port(first: int = 8301, last: int = 8349) -> int:
+    """A free port of the range this run may use on 127.0.0.1."""
+    for port in range(first, last + 1):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    pytest.fail(f"no free port in {first}-{last}")
 
 
 @pytest.fixture
@@ -24,7 +37,7 @@ def no_server_left_behind():
 def test_a_server_killed_twice_loses_and_doubles_nothing(no_server_left_behind, capsys):
     args = crash.parse(
         ["--db", "sqlite", "--setup", "quick", "--kills", "2", "--seconds", "10",
-         "--citizens", "2", "--reporters", "2", "--port", "8301", "--seed", "2026"]
+         "--citizens", "2", "--reporters", "2", "--port", str(free_port()), "--seed", "2026"]
     )  # fmt: skip
     result = crash.run_one("sqlite", args, print)
     ok = crash.print_verdict(result, print)
