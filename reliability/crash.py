@@ -49,6 +49,7 @@ logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request oth
 
 HERE = Path(__file__).resolve().parent
 API = "/api/v1"
+ABORT = threading.Event()  # set when a run ends: no client keeps retrying after it
 
 
 def pdf_bytes(rng: random.Random) -> bytes:
@@ -112,6 +113,8 @@ class Client(threading.Thread):
 
     def _until_answered(self, method, path, *, key, ok, final, **kwargs):
         while True:
+            if ABORT.is_set():
+                raise RuntimeError("the run was aborted")
             with self.ledger.lock:
                 self.ledger.requests += 1
             try:
@@ -228,7 +231,7 @@ class Desk(Client):
     def run(self) -> None:
         try:
             self.session.login()
-            while True:
+            while not ABORT.is_set():
                 try:
                     dossier_id = self.desk_queue.get(timeout=0.2)
                 except queue.Empty:
@@ -307,6 +310,7 @@ def run_one(db: str, args, log) -> dict:
     server = None
     clients: list[Client] = []
     stop = threading.Event()
+    ABORT.clear()
     try:
         log(f"== {db}: fresh database ({args.setup} demo) in {workdir}")
         began = time.monotonic()
@@ -428,6 +432,7 @@ def run_one(db: str, args, log) -> dict:
         }
     finally:
         stop.set()
+        ABORT.set()  # clients still retrying (a failed run) give up
         if server is not None:
             server.stop()
         if not args.keep:

@@ -274,7 +274,10 @@ class Session:
         """Sign in through the API (retrying while the server is down)."""
         if self.username is None:
             return
+        deadline = time.monotonic() + 180
         while True:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"login {self.username}: no answer for 3 minutes")
             try:
                 response = self.client.post(
                     "/api/v1/accounts/session",
