@@ -56,7 +56,7 @@ from tinhso.feedback.permissions import (
     FEEDBACK_MODERATE,
 )
 from tinhso.kernel.audit import audit_record, diff
-from tinhso.kernel.errors import Forbidden, InvalidInput
+from tinhso.kernel.errors import Conflict, Forbidden, InvalidInput
 from tinhso.kernel.files import IMAGE_TYPES, store_upload
 from tinhso.kernel.notifications import notify
 from tinhso.kernel.text import fold, normalize
@@ -1243,9 +1243,20 @@ def report_act(
             acting_user=acting_user, report=report, kind=action.removeprefix("reject_"),
             reason=message, duplicate_of=extra.get("duplicate_of"),
         )  # fmt: skip
-    # Unknown action: the same refusal as a known one from the wrong state.
+    # Unknown action: the same refusal as a known one from the wrong state. The reporter's own
+    # move (``reporter_replied``, through ``report_reporter_update``) is refused the same way,
+    # after the scope check, instead of falling through to a 500.
+    _require_handler(acting_user, report)
     workflow.REPORT_FLOW.target(report.status, action)
-    raise AssertionError("unreachable")
+    raise Conflict(
+        "transition_not_allowed",
+        _("This action is not allowed in the current state."),
+        details={
+            "state": report.status,
+            "action": action,
+            "allowed": [a for a in workflow.REPORT_FLOW.allowed(report.status) if a != action],
+        },
+    )
 
 
 # --- periodic work (tasks call these) ---------------------------------------------------------
