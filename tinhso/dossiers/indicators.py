@@ -43,7 +43,13 @@ from django.utils.translation import gettext_lazy as _
 
 from tinhso.dossiers.models import Channel, Classification, Dossier, Payment
 from tinhso.dossiers.workflow import RESOLVED
-from tinhso.kernel.months import count_by_month, first_days, local_midnight, month_id
+from tinhso.kernel.months import (
+    count_by_month,
+    count_groups,
+    first_days,
+    local_midnight,
+    month_id,
+)
 from tinhso.units.models import Unit, subtree_bounds
 
 
@@ -243,52 +249,42 @@ def monthly_counts(
     unit_ids: Collection[int] | None, start: dt.date, end: dt.date
 ) -> dict[tuple[int, str, str], float]:
     """``{(unit id, "YYYYMM", code): value}`` of the ``COUNTS`` for the months from ``start``
-    to ``end`` (exclusive), each unit's own dossiers (``unit_ids`` None: every unit); zero
-    counts are left out. One ``GROUP BY`` per date column, plus one per month for the stock."""
+        to ``end`` (exclusive), each unit's own dossiers (``unit_ids`` None: every unit); zero
+        counts are left out. One ``GROUP BY`` per date column (one query in all for a single unit
+    and month, ``count_groups``), plus one per month for the stock and one for the payments."""
     common = {"owner": "unit_id", "start": start, "end": end, "owners": unit_ids}
     online = Q(channel=Channel.ONLINE)
-    found = count_by_month(
-        Dossier.objects.all(),
-        field="received_at",
-        measures={
-            "dossiers.received": Count_("pk"),
-            "dossiers.received_online": Count_("pk", filter=online),
-            "dossiers.received_in_person": Count_("pk", filter=Q(channel=Channel.IN_PERSON)),
-            "dossiers.received_fully_online": Count_(
-                "pk", filter=online & Q(procedure_version__data__online_mode="full")
-            ),
-            "dossiers.digitised": Count_("pk", filter=Q(digitised=True)),
-        },
-        **common,
-    )
     on_time = Q(classification__in=[Classification.EARLY, Classification.ON_TIME])
-    found |= count_by_month(
-        Dossier.objects.filter(status__in=RESOLVED),
-        field="resolved_at",
-        measures={
-            "dossiers.resolved": Count_("pk"),
-            "dossiers.resolved_on_time": Count_("pk", filter=on_time),
-            "dossiers.late": Count_("pk", filter=Q(classification=Classification.LATE)),
-        },
-        **common,
-    )
-    found |= count_by_month(
+    found = count_groups(
         Dossier.objects.all(),
-        field="returned_at",
-        measures={
-            "dossiers.returned": Count_("pk"),
-            "dossiers.returned_electronically": Count_(
-                "pk", filter=Q(returned_electronically=True)
-            ),
-        },
+        groups=[
+            ("received_at", Q(), {
+                "dossiers.received": Count_("pk"),
+                "dossiers.received_online": Count_("pk", filter=online),
+                "dossiers.received_in_person": Count_("pk", filter=Q(channel=Channel.IN_PERSON)),
+                "dossiers.received_fully_online": Count_(
+                    "pk", filter=online & Q(procedure_version__data__online_mode="full")
+                ),
+                "dossiers.digitised": Count_("pk", filter=Q(digitised=True)),
+            }),
+            ("resolved_at", Q(status__in=RESOLVED), {
+                "dossiers.resolved": Count_("pk"),
+                "dossiers.resolved_on_time": Count_("pk", filter=on_time),
+                "dossiers.late": Count_("pk", filter=Q(classification=Classification.LATE)),
+            }),
+            ("returned_at", Q(), {
+                "dossiers.returned": Count_("pk"),
+                "dossiers.returned_electronically": Count_(
+                    "pk", filter=Q(returned_electronically=True)
+                ),
+            }),
+            ("rated_at", Q(rating__isnull=False), {
+                "dossiers.rated": Count_("pk"),
+                "dossiers.rating_points": Sum("rating"),
+            }),
+        ],
         **common,
-    )
-    found |= count_by_month(
-        Dossier.objects.filter(rating__isnull=False),
-        field="rated_at",
-        measures={"dossiers.rated": Count_("pk"), "dossiers.rating_points": Sum("rating")},
-        **common,
-    )
+    )  # fmt: skip
     found |= count_by_month(
         Payment.objects.filter(state=Payment.State.PAID),
         field="paid_at",
@@ -327,8 +323,9 @@ def _touched_dossiers(pks: Collection[str]) -> set[tuple[int, dt.date]]:
     for unit_id, *moments in Dossier.objects.filter(pk__in=list(pks)).values_list(
         "unit_id", "received_at", "resolved_at", "returned_at", "rated_at"
     ):
-        # Today too: the dossier may enter or leave this month's overdue stock.
-        touched |= {(unit_id, day) for day in [*_days(*moments), today]}
+        days = _days(*moments)
+        if days:  # a draft counts nowhere; else today too (this month's overdue stock)
+            touched |= {(unit_id, day) for day in [*days, today]}
     return touched
 
 

@@ -38,6 +38,7 @@ services (``tinhso indicators_backfill --since YYYY-MM``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib
 import logging
 from collections import defaultdict
@@ -92,7 +93,10 @@ class Source:
         return [c.code for c in self.counts if getattr(c, "aggregation", "sum") == LAST]
 
 
+@functools.cache
 def _modules() -> list[Any]:
+    """The installed ``tinhso.<app>.indicators`` modules (the app registry is fixed once
+    ready, so this is looked up once per process)."""
     found = []
     for config in apps.get_app_configs():
         if not config.name.startswith("tinhso.") or config.name == "tinhso.indicators":

@@ -14,7 +14,7 @@ import itertools
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from django.db.models import Case, CharField, F, QuerySet, Value, When
+from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 
@@ -70,8 +70,11 @@ def count_by_month(
     qs = qs.annotate(_owner=F(owner) if isinstance(owner, str) else owner)
     if owners is not None:
         qs = qs.filter(_owner__in=list(owners))
+    month = (
+        Value(month_id(firsts[0])) if len(firsts) == 2 else month_case(field, firsts, dates=dates)
+    )
     rows = (
-        qs.annotate(_month=month_case(field, firsts, dates=dates))
+        qs.annotate(_month=month)
         .order_by()
         .values("_owner", "_month")
         .annotate(**{f"m{n}": measure for n, measure in enumerate(measures.values())})
@@ -85,4 +88,59 @@ def count_by_month(
             value = row[f"m{n}"]
             if value:
                 found[(row["_owner"], row["_month"], code)] = float(value)
+    return found
+
+
+def count_groups(
+    qs: QuerySet,
+    *,
+    owner: Any,
+    start: dt.date,
+    end: dt.date,
+    groups: list[tuple[str, Q, Mapping[str, Any]]],
+    owners: Collection[int] | None = None,
+) -> dict[tuple[int, str, str], float]:
+    """``count_by_month`` for several date columns of one table: ``groups`` is
+    ``[(field, condition, measures), ...]``. For a few owners and one month (the refresh
+    after a change) it is ONE query, each measure filtered by its column's month and
+    condition; otherwise one ``GROUP BY`` per column."""
+    firsts = first_days(start, end)
+    if owners is None or len(firsts) != 2:
+        found: dict[tuple[int, str, str], float] = {}
+        for field, condition, measures in groups:
+            found |= count_by_month(
+                qs.filter(condition),
+                owner=owner,
+                field=field,
+                start=start,
+                end=end,
+                measures=measures,
+                owners=owners,
+            )
+        return found
+    low, high = local_midnight(firsts[0]), local_midnight(firsts[1])
+    month = month_id(firsts[0])
+    any_row = Q(pk__in=[])
+    combined: dict[str, Any] = {}
+    for field, condition, measures in groups:
+        inside = condition & Q(**{f"{field}__gte": low, f"{field}__lt": high})
+        any_row |= inside
+        for code, measure in measures.items():
+            measure = measure.copy()
+            measure.filter = inside & measure.filter if measure.filter else inside
+            combined[code] = measure
+    rows = (
+        qs.annotate(_owner=F(owner) if isinstance(owner, str) else owner)
+        .filter(any_row, _owner__in=list(owners))
+        .order_by()
+        .values("_owner")
+        .annotate(**{f"m{n}": measure for n, measure in enumerate(combined.values())})
+    )
+    found = {}
+    codes = list(combined)
+    for row in rows:
+        for n, code in enumerate(codes):
+            value = row[f"m{n}"]
+            if value and row["_owner"] is not None:
+                found[(row["_owner"], month, code)] = float(value)
     return found

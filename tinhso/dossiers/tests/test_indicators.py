@@ -143,6 +143,9 @@ def test_monthly_counts_are_the_units_own_and_give_the_same_shares(march):
     # April: d5 received; d3 still overdue. Only the commune owns rows; the province none.
     assert counts[(unit, "202604", "dossiers.received")] == 1
     assert {u for u, _month, _code in counts} == {unit}
+    # One unit and one month (the refresh after a change) is a single query: same counts.
+    one = indicators.monthly_counts({unit}, dt.date(2026, 3, 1), dt.date(2026, 4, 1))
+    assert one == {(unit, "202603", code): v for code, v in march_counts.items()}
     # Narrowed to other units: nothing.
     assert (
         indicators.monthly_counts(
