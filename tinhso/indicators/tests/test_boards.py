@@ -345,9 +345,13 @@ def test_a_board_reads_a_bounded_number_of_queries(board_data, django_assert_max
         show(board_data.board, board_data.province)
     for n in range(25):
         CommuneFactory(parent=board_data.province, name=f"Xã Mới {n:02d}", code=f"919{n:02d}")
-    with django_assert_max_num_queries(len(few.captured_queries)):
+    with django_assert_max_num_queries(len(few.captured_queries)) as many:
         shown = show(board_data.board, board_data.province)
     assert len(shown.children) == 28
+    # Only the precomputed roll-ups are read, never the raw facts.
+    sql = [query["sql"] for query in many.captured_queries]
+    assert any('"indicators_aggregate"' in text for text in sql)
+    assert not any('"indicators_datavalue"' in text for text in sql)
 
 
 # --- geometry -----------------------------------------------------------------------------------
