@@ -195,7 +195,7 @@ REPORTS = _("reports")
 COUNTS: list[Count] = [
     Count("feedback.received", _("Field reports received"), REPORTS),
     Count("feedback.handled", _("Field reports handled"), REPORTS),
-    Count("feedback.handled_on_time", _("Field reports handled on time"), REPORTS),
+    Count("feedback.handled_on_time", _("Field reports handled by the deadline"), REPORTS),
     Count("feedback.handling_days", _("Working days spent handling field reports"),
           _("working days")),
     Count("feedback.rated", _("Field reports rated by the reporter"), REPORTS),

@@ -281,7 +281,7 @@ COUNTS: list[Count] = [
     Count("outreach.radio_communes", _("Communes with a loudspeaker station"), _("communes")),
     Count(
         "outreach.radio_compliant_communes",
-        _("Communes airing the weekly DX radio section"),
+        _("Communes that aired the DX radio section every week"),
         _("communes"),
     ),
     Count(
