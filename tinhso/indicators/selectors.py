@@ -15,9 +15,14 @@ Over time, values combine by the element's aggregation type from the per-period 
     none                  only a roll-up for exactly that period, and (over the tree) only
                           the unit's own value
 
-When the period asked for has its own roll-up (a yearly data set, a computed value for the
-year) that one is used; otherwise the coarsest sub-periods that have data (quarters before
-months). Over the tree, ``average`` is the mean of the facts, ``min``/``max`` the extremes.
+When the period asked for has its own roll-up (a yearly data set) that one is used; otherwise
+the coarsest sub-periods that have data (quarters before months). Over the tree, ``average``
+is the mean of the facts, ``min``/``max`` the extremes.
+
+Values computed from the modules (``registry``) are each unit's own monthly counts (``sum``,
+or ``last`` for a stock), refreshed right after the change that moves them commits; their
+quarters, years and subtrees are sums like any summed element, and the modules' shares and
+averages are indicators over them (Σ numerators ÷ Σ denominators).
 
 The whole country is "unit None": the units in force at the top of the tree (the provinces).
 Its element values combine the provinces' by the element's aggregation type (sum, count, last
