@@ -33,7 +33,7 @@ from tinhso.accounts.models import User  # noqa: E402
 from tinhso.dossiers.models import CodeCounter, Dossier, DossierEvent, DossierFile  # noqa: E402
 from tinhso.feedback.models import Category, Report, ReportPhoto  # noqa: E402
 from tinhso.kernel.files import STORED_FILES_DIR, sweep_orphan_files  # noqa: E402
-from tinhso.kernel.models import AuditEvent, StoredFile  # noqa: E402
+from tinhso.kernel.models import AuditEvent, IdempotencyRecord, StoredFile  # noqa: E402
 from tinhso.units.models import Agency  # noqa: E402
 
 PROCEDURE = "1.001193"  # birth registration: fully online, commune level (the demo's)
@@ -218,6 +218,33 @@ def verify(ledger: dict) -> dict:
         "report photos exactly once, bytes identical",
         problems,
         f"{told_photos} acknowledged, {sum(len(v) for v in photo_rows.values())} in the database",
+    )
+
+    # The idempotency record of every acknowledged create names the record that was made
+    # (written in the same transaction: a kill leaves both or neither).
+    problems = []
+    records = {
+        (r.scope, r.key): r.response for r in IdempotencyRecord.objects.filter(created_at__gte=t0)
+    }
+    expected_records = []
+    for entry in told.values():
+        expected_records.append(("dossiers.create", entry["key"], "id", entry["id"]))
+        for item in entry["attachments"]:
+            expected_records.append(("dossiers.attach", item["key"], "id", item["id"]))
+    for entry in told_reports.values():
+        expected_records.append(("feedback.report_create", entry["key"], "code", entry["code"]))
+        for photo in entry["photos"]:
+            expected_records.append(("feedback.photo_add", photo["key"], "ok", True))
+    for scope, key, field, value in expected_records:
+        response = records.get((scope, key))
+        if response is None:
+            problems.append(f"{scope} {key}: no idempotency record")
+        elif response.get(field) != value:
+            problems.append(f"{scope} {key}: record says {response.get(field)}, client got {value}")
+    check(
+        "idempotency records match what clients got",
+        problems,
+        f"{len(expected_records)} keys, {len(records)} records since the start",
     )
 
     # Audit: one entry per state change.

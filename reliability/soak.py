@@ -267,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         for index in range(args.clients):
             username = people[index % len(people)]["username"]
             client = Worker(
-                server.url, username, tickets, stats, known, random.Random(rng.random())
+                server.url, username, tickets, stats, known, random.Random(rng.random()), desk
             )
             client.form_data = people[index % len(people)]["form_data"]
             clients.append(client)
