@@ -5,6 +5,9 @@ message (the request's language, Vietnamese by default) and a 4xx status; bad in
 becomes a 500.
 """
 
+from typing import ClassVar
+
+import ninja.openapi.schema
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -12,12 +15,81 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.schema import NinjaGenerateJsonSchema
+from pydantic.json_schema import DefsRef
 
 from tinhso.kernel.errors import DomainError
 from tinhso.kernel.ratelimit import RateLimited
 from tinhso.kernel.validation import field_error_message
 
-api = NinjaAPI(
+# Answers every operation can give whatever its handler declares: the error envelope for a
+# caller who is not signed in (401), a signed-in caller without the permission or failing the
+# CSRF check (403), a body that is not JSON (400) and input the schema rejects (422).
+# Declared here once so the contract names them all.
+_COMMON_ERRORS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    422: "Unprocessable Content",
+}
+
+
+def _common_errors(operation: dict) -> set[int]:
+    statuses = set()
+    if operation.get("security"):
+        statuses.update((401, 403))
+    if operation.get("requestBody"):
+        statuses.add(400)
+    if operation.get("parameters") or operation.get("requestBody"):
+        statuses.add(422)
+    return statuses
+
+
+class _UniqueComponentNames(NinjaGenerateJsonSchema):
+    """Gives every schema of the document its own component name.
+
+    django-ninja names a component after its class and merges the components of all
+    operations into one dict, so two modules' ``StepOut`` silently became one (the document
+    then described the dossier steps with the Q&A steps). The first class keeps the short
+    name; another module's class of the same name becomes e.g. ``QaStepOut``.
+    """
+
+    owners: ClassVar[dict[str, str]] = {}
+
+    def get_defs_ref(self, core_mode_ref):
+        defs_ref = super().get_defs_ref(core_mode_ref)
+        choices = self._prioritized_defsref_choices[defs_ref]
+        short, qualified = choices[0], choices[2]  # "StepOut", "tinhso__qa__api__StepOut"
+        owner = self.owners.setdefault(short, qualified)
+        if owner != qualified:
+            parts = qualified.split("__")
+            module = parts[1] if len(parts) > 2 and parts[0] == "tinhso" else parts[0]
+            choices.insert(0, DefsRef(module.capitalize() + short))
+        return defs_ref
+
+
+# django-ninja builds the document with this generator (no setting for it).
+ninja.openapi.schema.NinjaGenerateJsonSchema = _UniqueComponentNames
+
+
+class TinhsoAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        _UniqueComponentNames.owners.clear()  # the same names every time: routers' order
+        schema = super().get_openapi_schema(*args, **kwargs)
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status in _common_errors(operation):
+                    if status not in responses and str(status) not in responses:
+                        responses[status] = {
+                            "description": _COMMON_ERRORS[status],
+                            "content": error,
+                        }
+        return schema
+
+
+api = TinhsoAPI(
     title="tinhso API",
     version="1",
     description=(
@@ -103,6 +175,18 @@ def on_forbidden(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
+    # django-ninja raises these two itself, with English text: name them in the visitor's language.
+    if exc.status_code == 403 and "CSRF" in str(exc.message):
+        return error_response(
+            request,
+            403,
+            "csrf_failed",
+            _("The security check failed: reload the page and try again."),
+        )
+    if exc.status_code == 400 and str(exc.message).startswith("Cannot parse request body"):
+        return error_response(
+            request, 400, "malformed_body", _("The request body is not valid JSON.")
+        )
     codes = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found"}
     code = codes.get(exc.status_code, "error")
     return error_response(request, exc.status_code, code, str(exc.message))
