@@ -96,8 +96,16 @@ bench: install assets
 # production server killed with SIGKILL at random moments (CRASH_ARGS, e.g. --kills 20) on a
 # fresh SQLite file and on the PostgreSQL database tinhso_crash; docs/reliability.md.
 CRASH_ARGS ?=
+# API fuzzing, longer than in make test: FUZZ_EXAMPLES examples per operation, caller and mode,
+# on 4 real records each, on SQLite and on PostgreSQL (FUZZ_DATABASE_URL); docs/fuzzing.md.
+FUZZ_EXAMPLES ?= 25
+FUZZ_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tinhso_fuzz
 reliability: install assets
 	$(BIN)/python reliability/crash.py --db both --kills 10 --seconds 100 $(CRASH_ARGS)
+	TINHSO_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) TINHSO_FUZZ_RECORDS=4 \
+	  $(BIN)/pytest -q -n 3 -p no:cacheprovider tinhso/portal/tests/test_api_fuzz.py
+	DATABASE_URL=$(FUZZ_DATABASE_URL) TINHSO_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) TINHSO_FUZZ_RECORDS=4 \
+	  $(BIN)/pytest -q -n 3 -p no:cacheprovider tinhso/portal/tests/test_api_fuzz.py
 
 # Not part of CI: 30 minutes of mixed reads and submissions at a fixed rate against gunicorn,
 # errors and the memory of each worker over time (SOAK_ARGS, e.g. --minutes 3 --db postgres).
