@@ -798,7 +798,7 @@ class BoardOut(Schema):
 
 @router.get(
     "/boards",
-    response=list[BoardSummaryOut],
+    response={200: list[BoardSummaryOut], 404: ErrorOut, 422: ErrorOut},
     url_name="board_list",
     summary="The IOC boards open to the reader",
 )
