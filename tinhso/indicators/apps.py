@@ -16,4 +16,4 @@ class IndicatorsConfig(AppConfig):
 
         # Fresh computed values: a committed dossier, report, question... refreshes its
         # unit's own monthly counts right away (see ``registry``).
-        events.subscribe(registry.on_events)
+        events.subscribe(registry.on_events, labels=registry.watched_labels())

@@ -284,6 +284,11 @@ def refresh_counts(touched: dict[str, set[tuple[int, str]]]) -> int:
     return written
 
 
+def watched_labels() -> set[str]:
+    """Every ``"<app>.<model>"`` whose changes move a count (the events to listen to)."""
+    return {label for source in sources() for label in source.watch}
+
+
 def touched_by(batch: Iterable[events.Event]) -> dict[str, set[tuple[int, str]]]:
     """``{module: {(unit id, month id)}}`` that the changes in ``batch`` move."""
     pks: dict[str, set[str]] = defaultdict(set)

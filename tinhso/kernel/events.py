@@ -61,23 +61,36 @@ class Event:
 Subscriber = Callable[[list[Event]], None]
 
 _subscribers: list[Subscriber] = []
+_labels: dict[Subscriber, frozenset[str] | None] = {}
 _local = threading.local()
 
 
-def subscribe(handler: Subscriber) -> Subscriber:
-    """Call ``handler(events)`` after every commit that published events (idempotent)."""
+def subscribe(handler: Subscriber, *, labels: Iterable[str] | None = None) -> Subscriber:
+    """Call ``handler(events)`` after every commit that published events (idempotent);
+    with ``labels``, only with the events about those ``"<app>.<model>"`` (and not at all
+    when there are none)."""
     if handler not in _subscribers:
         _subscribers.append(handler)
+    _labels[handler] = None if labels is None else frozenset(labels)
     return handler
 
 
 def unsubscribe(handler: Subscriber) -> None:
     if handler in _subscribers:
         _subscribers.remove(handler)
+    _labels.pop(handler, None)
 
 
 def subscribers() -> list[Subscriber]:
     return list(_subscribers)
+
+
+def _wanted(events: list[Event]) -> list[Event]:
+    """The events at least one subscriber listens to."""
+    if any(_labels.get(handler) is None for handler in _subscribers):
+        return events
+    wanted = frozenset().union(*(_labels.get(handler) or () for handler in _subscribers))
+    return [event for event in events if event.label in wanted]
 
 
 class _Pending:
@@ -142,7 +155,8 @@ def _committed(events: list[Event], using: str) -> list[Event]:
 def _deliver(using: str) -> None:
     state = _pending(using)
     events, state.events, state.hook = state.events, [], None
-    if not events:
+    events = _wanted(events)
+    if not events:  # nobody listens: no query at all
         return
     try:
         events = _committed(events, using)
@@ -161,8 +175,12 @@ def _deliver_now(events: Iterable[Event]) -> None:
     if not events:
         return
     for handler in list(_subscribers):
+        labels = _labels.get(handler)
+        mine = [event for event in events if labels is None or event.label in labels]
+        if not mine:
+            continue
         try:
-            handler(list(events))
+            handler(mine)
         except Exception:
             logger.exception(
                 "Domain-event subscriber %s failed on %d events.",

@@ -87,7 +87,7 @@ def test_without_the_subscriber_nothing_moves_until_a_refresh(world):
     try:
         DossierFactory(setup=world.desk_a, received=True)
     finally:
-        events.subscribe(registry.on_events)
+        events.subscribe(registry.on_events, labels=registry.watched_labels())
     assert value(world.province, world.month, "dossiers.received") is None
     assert registry.tick() > 0
     assert value(world.province, world.month, "dossiers.received") == 1

@@ -113,3 +113,29 @@ def test_subscribe_twice_is_called_once(received):
     finally:
         events.unsubscribe(received.append)
     assert len(received) == 2  # the fixture's handler and this one, once each
+
+
+def test_a_subscriber_with_labels_gets_only_those_and_costs_nothing_otherwise(received):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    picky: list[list[events.Event]] = []
+    events.unsubscribe(received.append)
+    others = [(handler, events._labels.get(handler)) for handler in events.subscribers()]
+    for handler, _labels in others:  # only the picky subscriber listens in this test
+        events.unsubscribe(handler)
+    try:
+        events.subscribe(picky.append, labels={"x.wanted"})
+        with transaction.atomic():
+            audit_record(actor=None, action="a", object_type="x.wanted", object_id=1)
+            audit_record(actor=None, action="b", object_type="x.other", object_id=2)
+        assert [[(e.label, e.pk) for e in batch] for batch in picky] == [[("x.wanted", "1")]]
+        with CaptureQueriesContext(connection) as queries, transaction.atomic():
+            audit_record(actor=None, action="c", object_type="x.other", object_id=3)
+        # The audit row and the savepoint handling only: no look-up for a delivery nobody wants.
+        assert not any("kernel_auditevent" in q["sql"] and "SELECT" in q["sql"] for q in queries)
+        assert len(picky) == 1
+    finally:
+        events.unsubscribe(picky.append)
+        for handler, labels in others:
+            events.subscribe(handler, labels=labels)
