@@ -294,3 +294,31 @@ def test_boards_are_edited_in_the_admin_with_their_items(client, board_data):
     assert "Không có chỉ tiêu hoặc phần tử dữ liệu nào mang mã này." in bad.errors["code"]
     no_framework = BoardItemForm(data={"position": 4, "kind": "dti", "options": "{}"})
     assert not no_framework.is_valid() and "framework" in no_framework.errors
+
+
+def test_with_outlines_the_map_is_an_svg_choropleth_linking_down(client, board_data):
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"code": code},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [
+                    [[lon, 19.0], [lon + 0.1, 19.0], [lon + 0.1, 19.1], [lon, 19.1], [lon, 19.0]]
+                ],
+            },
+        }
+        for code, lon in (("91001", 105.0), ("91002", 105.1), ("91003", 105.2))
+    ]
+    boards.geometry_import(
+        acting_user=None, data={"type": "FeatureCollection", "features": features}
+    )
+    html = client.get(board_url("91")).content.decode()
+    svg = re.search(r'<svg class="chart__svg ioc-map__svg".*?</svg>', html, re.S).group(0)
+    assert 'role="img"' in svg and "<title id=" in svg
+    assert svg.count("<path") == 3
+    link = "/ioc/thu-nghiem/91001/?period=202610&amp;view=reported"
+    assert f'<a href="{link}"><path class="map-shape map--k1" fill="#fde725"' in svg
+    assert "<title>Xã An: 30% (Nhóm 1)</title>" in svg
+    assert 'class="map-grid"' not in html
+    assert "Nhóm 2: " in text_of(client.get(board_url("91")))  # the legend, as text
