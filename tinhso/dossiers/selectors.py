@@ -20,7 +20,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from tinhso.accounts.permissions import user_can
-from tinhso.accounts.scope import scope_q
+from tinhso.accounts.scope import scope_q, scope_unit
 from tinhso.dossiers import clocks, errors
 from tinhso.dossiers.catalogue import prefill_values
 from tinhso.dossiers.models import (
@@ -139,6 +139,8 @@ def dossier_scope_q(user) -> Q | None:
         and user.is_active
         and user.agency_id
         and user_can(user, DossierPerm.VIEW)
+        # A closed agency has no scope left, also over what was handed to it.
+        and scope_unit(user) is not None
     ):
         handed = DossierStep.objects.filter(dossier=OuterRef("pk"), agency_id=user.agency_id)
         condition |= Q(Exists(handed)) | Q(current_agency_id=user.agency_id)

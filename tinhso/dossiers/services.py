@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tinhso.accounts.permissions import require, user_can
-from tinhso.accounts.scope import unit_in_scope
+from tinhso.accounts.scope import scope_unit, unit_in_scope
 from tinhso.dossiers import clocks, errors
 from tinhso.dossiers.catalogue import form_clean, form_fields, procedure_save
 from tinhso.dossiers.models import (
@@ -290,9 +290,10 @@ def _may_act(user, dossier: Dossier, permission: str) -> bool:
         return False
     if user.is_superuser:
         return True
-    if user.agency_id and user.agency_id in (
-        dossier.current_agency_id,
-        dossier.receiving_agency_id,
+    if (
+        user.agency_id
+        and user.agency_id in (dossier.current_agency_id, dossier.receiving_agency_id)
+        and scope_unit(user) is not None  # a closed agency acts no more
     ):
         return True
     return unit_in_scope(user, dossier.unit, permission=permission)
