@@ -31,13 +31,16 @@ Definitions:
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
+from collections import defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from django.db.models import Avg, Q, QuerySet, Sum
+from django.db.models import Avg, DateTimeField, F, Q, QuerySet, Sum, Value
 from django.db.models import Count as Count_
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -294,22 +297,34 @@ def monthly_counts(
         },
         **{**common, "owner": "dossier__unit_id"},
     )
-    # The stock: overdue and not resolved at the month's end (or now, for this month).
+    # The stock: overdue and not resolved at the month's end (or now, for this month). One
+    # query over the dossiers that ever ran past their legal deadline (a small share), each
+    # counted at every month's end that falls between its deadline and its resolution.
     now = timezone.now()
-    firsts = first_days(start, end)
-    for first, after in itertools.pairwise(firsts):
-        if first > timezone.localdate(now):
-            break
-        moment = min(local_midnight(after), now)
-        qs = (
-            Dossier.objects.filter(received_at__lt=moment, legal_due_at__lt=moment)
-            .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=moment))
-            .exclude(status__in=["refused", "stopped", "withdrawn"])
-        )
-        if unit_ids is not None:
-            qs = qs.filter(unit_id__in=list(unit_ids))
-        for unit_id, number in qs.order_by().values_list("unit_id").annotate(n=Count_("pk")):
-            found[(unit_id, month_id(first), "dossiers.overdue_open")] = float(number)
+    ends = [
+        (month_id(first), min(local_midnight(after), now))
+        for first, after in itertools.pairwise(first_days(start, end))
+        if first <= timezone.localdate(now)
+    ]
+    if not ends:
+        return found
+    late = (
+        Dossier.objects.filter(received_at__isnull=False, legal_due_at__lt=ends[-1][1])
+        .filter(legal_due_at__lt=Coalesce(F("resolved_at"), Value(now, DateTimeField())))
+        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=ends[0][1]))
+    )
+    late = late.exclude(status__in=["refused", "stopped", "withdrawn"])
+    if unit_ids is not None:
+        late = late.filter(unit_id__in=list(unit_ids))
+    moments = [moment for _month, moment in ends]
+    stock: dict[tuple[int, str, str], float] = defaultdict(float)
+    for unit_id, due, resolved in late.values_list("unit_id", "legal_due_at", "resolved_at"):
+        # Month ends with due < moment <= resolved (or every later one while unresolved).
+        for index in range(bisect.bisect_right(moments, due), len(moments)):
+            if resolved is not None and resolved < moments[index]:
+                break
+            stock[(unit_id, ends[index][0], "dossiers.overdue_open")] += 1
+    found |= stock
     return found
 
 

@@ -142,6 +142,7 @@ def test_monthly_counts_are_the_units_own_and_give_the_same_shares(march):
     )
     # April: d5 received; d3 still overdue. Only the commune owns rows; the province none.
     assert counts[(unit, "202604", "dossiers.received")] == 1
+    assert counts[(unit, "202604", "dossiers.overdue_open")] == 1  # d3, still open
     assert {u for u, _month, _code in counts} == {unit}
     # One unit and one month (the refresh after a change) is a single query: same counts.
     one = indicators.monthly_counts({unit}, dt.date(2026, 3, 1), dt.date(2026, 4, 1))
