@@ -5,6 +5,7 @@ message (the request's language, Vietnamese by default) and a 4xx status; bad in
 becomes a 500.
 """
 
+from functools import wraps
 from typing import ClassVar
 
 import ninja.openapi.schema
@@ -15,10 +16,11 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.schema import NinjaGenerateJsonSchema
 from pydantic.json_schema import DefsRef
 
-from tinhso.kernel.errors import DomainError
+from tinhso.kernel.errors import DomainError, InvalidInput
 from tinhso.kernel.ratelimit import RateLimited
 from tinhso.kernel.validation import field_error_message
 
@@ -40,8 +42,7 @@ def _common_errors(operation: dict) -> set[int]:
         statuses.update((401, 403))
     if operation.get("requestBody"):
         statuses.add(400)
-    if operation.get("parameters") or operation.get("requestBody"):
-        statuses.add(422)
+    statuses.add(422)  # any input: a NUL character in the path is refused too
     return statuses
 
 
@@ -72,6 +73,73 @@ class _UniqueComponentNames(NinjaGenerateJsonSchema):
 ninja.openapi.schema.NinjaGenerateJsonSchema = _UniqueComponentNames
 
 
+def _nul_error(field: str) -> InvalidInput:
+    return InvalidInput(
+        code="validation_error",
+        message=_("The data sent is not valid."),
+        details=[
+            {
+                "field": field,
+                "code": "null_character",
+                "message": _("Text must not contain the NUL character."),
+            }
+        ],
+    )
+
+
+def _find_nul(value, path: str = "") -> str | None:
+    """The dotted path of the first text (or key) holding a NUL character, if any."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                return where
+            found = _find_nul(item, where)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _find_nul(item, f"{path}.{index}" if path else str(index))
+            if found is not None:
+                return found
+    return None
+
+
+class _NulRefusingParser(Parser):
+    """Refuses text with a NUL character in a query, a form or a JSON body, for every endpoint.
+
+    PostgreSQL cannot store or compare NUL in text: such input reached the database and
+    became a 500 there (SQLite took it). A clear 422 instead, before any handler runs.
+    """
+
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        found = _find_nul(data)
+        if found is not None:
+            raise _nul_error(found)
+        return data
+
+    def parse_querydict(self, data, list_fields, request):
+        result = super().parse_querydict(data, list_fields, request)
+        found = _find_nul(result)
+        if found is not None:
+            raise _nul_error(found)
+        return result
+
+
+def _refuse_nul_in_path(run):
+    @wraps(run)
+    def checked(request, *args, **kwargs):
+        found = _find_nul({key: str(value) for key, value in kwargs.items()})
+        if found is not None:
+            return on_domain_error(request, _nul_error(found))
+        return run(request, *args, **kwargs)
+
+    return checked
+
+
 class TinhsoAPI(NinjaAPI):
     def get_openapi_schema(self, *args, **kwargs):
         _UniqueComponentNames.owners.clear()  # the same names every time: routers' order
@@ -98,7 +166,9 @@ api = TinhsoAPI(
     ),
     urls_namespace="api",
     docs_url="/docs",
+    parser=_NulRefusingParser(),
 )
+api.add_decorator(_refuse_nul_in_path, mode="view")
 
 
 def error_response(request, status: int, code: str, message: str, details=None):
@@ -175,6 +245,8 @@ def on_forbidden(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
+    if isinstance(exc.__cause__, DomainError):  # refused while reading the body (NUL)
+        return on_domain_error(request, exc.__cause__)
     # django-ninja raises these two itself, with English text: name them in the visitor's language.
     if exc.status_code == 403 and "CSRF" in str(exc.message):
         return error_response(

@@ -28,6 +28,8 @@ import schemathesis
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
@@ -231,10 +233,18 @@ def test_every_operation_answers_within_its_contract(caller, fuzz_province, db, 
     started, cpu = time.monotonic(), time.process_time()
     TIMINGS.clear()
     failures: list[str] = []
-    for operation in _operations():
-        _fuzz_operation(
-            operation, cookies=cookies, headers=headers, known=fuzz_province, failures=failures
-        )
+    # Like Django's test client: the end of a request must not close the connection that
+    # holds the test's transaction (PostgreSQL would lose it).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        for operation in _operations():
+            _fuzz_operation(
+                operation, cookies=cookies, headers=headers, known=fuzz_province, failures=failures
+            )
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     slowest = sorted(TIMINGS.items(), key=lambda item: -item[1])[:15]
     print(
         f"fuzz {caller}: {time.monotonic() - started:.1f}s wall,"

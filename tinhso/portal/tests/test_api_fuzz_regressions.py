@@ -85,3 +85,46 @@ def test_body_that_is_not_json_is_a_400_with_a_vietnamese_message(document):
         "message": "Nội dung yêu cầu không phải là JSON hợp lệ.",
     }
     assert "400" in document["paths"]["/api/v1/qa/questions"]["post"]["responses"]
+
+
+NUL_ERROR = {
+    "code": "validation_error",
+    "message": "Dữ liệu gửi lên không hợp lệ.",
+}
+
+
+def _assert_nul_refused(response, field):
+    assert response.status_code == 422, response.content
+    body = response.json()
+    assert {key: body[key] for key in ("code", "message")} == NUL_ERROR
+    assert body["details"] == [
+        {
+            "field": field,
+            "code": "null_character",
+            "message": "Văn bản không được chứa ký tự NUL.",
+        }
+    ]
+
+
+def test_nul_character_in_a_query_is_a_422_not_a_database_error():
+    # PostgreSQL: "PostgreSQL text fields cannot contain NUL (0x00) bytes" → 500 before.
+    _assert_nul_refused(Client().get("/api/v1/qa/questions", {"q": "hộ\x00 tịch"}), "q")
+
+
+def test_nul_character_in_a_json_body_is_a_422_and_nothing_is_written():
+    from tinhso.qa.models import Question
+
+    client = Client()
+    client.force_login(CitizenFactory())
+    before = Question.objects.count()
+    response = client.post(
+        "/api/v1/qa/questions",
+        {"title": "Hỏi\x00 về hộ tịch", "body": "Nội dung", "field": "ho-tich"},
+        content_type="application/json",
+    )
+    _assert_nul_refused(response, "title")
+    assert Question.objects.count() == before
+
+
+def test_nul_character_in_a_path_is_a_422():
+    _assert_nul_refused(Client().get("/api/v1/units/40%00"), "code")
