@@ -429,6 +429,8 @@ def run_one(db: str, args, log) -> dict:
             "reports": len(ledger.reports),
             "checks": checks,
             "workdir": str(workdir),
+            "ledger": str(ledger_path),
+            "env": env,  # to run the check again on a kept directory (not written to --json)
         }
     finally:
         stop.set()
@@ -500,7 +502,8 @@ def main(argv: list[str] | None = None) -> int:
         results.append(run_one(db, args, log))
     verdicts = [print_verdict(result, log) for result in results]
     if args.json:
-        Path(args.json).write_text(json.dumps(results, ensure_ascii=False, indent=2))
+        public = [{k: v for k, v in r.items() if k != "env"} for r in results]
+        Path(args.json).write_text(json.dumps(public, ensure_ascii=False, indent=2))
     log("")
     log(f"CRASH SAFETY: {'PASS' if all(verdicts) else 'FAIL'}")
     return 0 if all(verdicts) else 1
