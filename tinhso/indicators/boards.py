@@ -628,7 +628,7 @@ def _series_chart(
     labels = [
         {"x": x_pct(n), "label": _month_label(period_id)}
         for n, (period_id, _v) in enumerate(points)
-        if n % 2 == 0 or n == len(points) - 1
+        if n % 3 == (len(points) - 1) % 3  # every third month, ending on the last
     ]
     return {
         "height": height,
