@@ -11,7 +11,7 @@ from django.contrib.auth import authenticate, login, logout
 from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import django_auth
 from pydantic import Field
 
@@ -22,6 +22,7 @@ from tinhso.accounts.personal_data import personal_data_for
 from tinhso.accounts.validators import normalise_login_name
 from tinhso.kernel.errors import DomainError
 from tinhso.kernel.idempotency import run_idempotent
+from tinhso.kernel.pagination import LimitOffsetPagination
 from tinhso.kernel.schemas import ErrorOut
 
 router = Router(tags=["accounts"])

@@ -38,7 +38,7 @@ from typing import Any
 from django.http import FileResponse, HttpResponse, JsonResponse
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import django_auth
 from pydantic import Field as PydField
 
@@ -51,6 +51,7 @@ from tinhso.dossiers.permissions import DossierPerm
 from tinhso.kernel import ratelimit
 from tinhso.kernel.errors import InvalidInput, NotFound
 from tinhso.kernel.idempotency import run_idempotent
+from tinhso.kernel.pagination import LimitOffsetPagination
 from tinhso.kernel.schemas import ErrorOut
 from tinhso.units.models import Agency, Unit
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import django_auth
 
 from tinhso.feedback import errors, selectors, services
@@ -37,6 +37,7 @@ from tinhso.feedback.open311 import throttle
 from tinhso.kernel import ratelimit
 from tinhso.kernel.errors import Forbidden, InvalidInput
 from tinhso.kernel.idempotency import run_idempotent
+from tinhso.kernel.pagination import LimitOffsetPagination
 from tinhso.kernel.schemas import ErrorOut
 from tinhso.units.models import Agency
 

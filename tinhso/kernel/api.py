@@ -67,6 +67,19 @@ def working_days(
     ``start`` without an offset is local time (Asia/Ho_Chi_Minh)."""
     if not MIN_YEAR <= start.year <= MAX_YEAR:
         raise _out_of_range("start")
+    if cutoff is not None and cutoff.tzinfo is not None:
+        # Office hours are local time; "15:00+07:00" also could not be written back as JSON.
+        raise InvalidInput(
+            "validation_error",
+            _("The data sent is not valid."),
+            details=[
+                {
+                    "field": "cutoff",
+                    "code": "time_zone",
+                    "message": _("Give the cut-off as a local time without a time zone."),
+                }
+            ],
+        )
     calendar = calendar_from_db()
     deadline = add_working_days(start, days, calendar=calendar, cutoff=cutoff)
     if deadline.year > MAX_YEAR:

@@ -20,12 +20,13 @@ from typing import Any
 from django.utils import timezone
 from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import django_auth
 
 from tinhso.accounts.permissions import require
 from tinhso.kernel.errors import NotFound
 from tinhso.kernel.idempotency import run_idempotent
+from tinhso.kernel.pagination import LimitOffsetPagination
 from tinhso.kernel.schemas import ErrorOut
 from tinhso.outreach import errors, indicators, selectors, services, sync
 from tinhso.outreach.models import (

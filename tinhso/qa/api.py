@@ -30,12 +30,13 @@ import enum
 
 from django.db import transaction
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import django_auth
 
 from tinhso.kernel import ratelimit
 from tinhso.kernel.errors import Forbidden
 from tinhso.kernel.idempotency import run_idempotent
+from tinhso.kernel.pagination import LimitOffsetPagination
 from tinhso.kernel.schemas import ErrorOut
 from tinhso.qa import errors, selectors, services
 from tinhso.qa.models import Flag, Question, Topic

@@ -17,12 +17,13 @@ import datetime as dt
 import enum
 
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import django_auth
 
 from tinhso.accounts.permissions import Perm, require
 from tinhso.kernel.errors import NotFound
 from tinhso.kernel.idempotency import run_idempotent
+from tinhso.kernel.pagination import LimitOffsetPagination
 from tinhso.kernel.schemas import ErrorOut
 from tinhso.units import errors, selectors, services
 from tinhso.units.models import Agency, Unit

@@ -30,6 +30,22 @@ class TestWorkingDays:
         assert body["effective_start"] == "2025-02-03"
         assert body["deadline"] == "2025-02-06T17:00:00+07:00"
 
+    def test_cutoff_with_a_time_zone_is_a_422_not_a_500(self, client):
+        # Found by the API fuzz: the aware time could not be written back as JSON (500).
+        response = client.get(
+            URL, {"start": "2025-01-24T16:00", "days": 3, "cutoff": "15:00:00+07:00"}
+        )
+        assert response.status_code == 422
+        body = response.json()
+        assert body["code"] == "validation_error"
+        assert body["details"] == [
+            {
+                "field": "cutoff",
+                "code": "time_zone",
+                "message": "Nhập giờ chốt theo giờ địa phương, không kèm múi giờ.",
+            }
+        ]
+
     def test_a_start_in_utc(self, client):
         response = client.get(URL, {"start": "2025-01-24T03:00:00Z", "days": 0})
         assert response.json()["start"] == "2025-01-24T10:00:00+07:00"

@@ -128,3 +128,26 @@ def test_nul_character_in_a_json_body_is_a_422_and_nothing_is_written():
 
 def test_nul_character_in_a_path_is_a_422():
     _assert_nul_refused(Client().get("/api/v1/units/40%00"), "code")
+
+
+def _paginated_operations():
+    document = json.loads(openapi_document())
+    for path, operations in sorted(document["paths"].items()):
+        for method, operation in operations.items():
+            names = {parameter["name"] for parameter in operation.get("parameters", [])}
+            if {"limit", "offset"} <= names and "{" not in path:
+                yield method, path
+
+
+@pytest.mark.parametrize(("method", "path"), list(_paginated_operations()))
+def test_huge_offset_or_limit_is_a_422_on_every_list(method, path):
+    # SQLite answered "datatype mismatch" (a 500) to ?offset=10000000000000000000.
+    client = Client()
+    client.force_login(CitizenFactory())
+    for name in ("offset", "limit"):
+        response = getattr(client, method)(path, {name: 10**19})
+        assert response.status_code == 422, (path, name, response.content)
+        body = response.json()
+        assert body["code"] == "validation_error"
+        assert [detail["field"] for detail in body["details"]] == [name]
+    assert client.get(path, {"limit": 1000, "offset": 1_000_000_000}).status_code != 422
