@@ -406,7 +406,7 @@ def measure_import(report: Report, db: str, count: int, elements: int) -> dict:
     return summary
 
 
-def build(size, state, *, migrate: bool = True):
+def build(size, state, *, migrate: bool = True, backfill: str = "all"):
     """Generate (or find) the data set, then the computed indicators; returns the commune
     the freshness is measured on."""
     ioc_data.generate(size, state, migrate=migrate)
@@ -422,12 +422,27 @@ def build(size, state, *, migrate: bool = True):
              for p in (asked, asked.previous())} | {today}
         )  # fmt: skip
         targeted = [*Unit.objects.filter(parent__isnull=True, valid_until__isnull=True), commune]
+        spans = None
+        if backfill == "board":  # only the months the measured boards and freshness read
+            year, month = measured[0][2], measured[1][2]
+            spans = [(f"{year.year}-01", f"{year.year}-12"),
+                     (f"{month.previous().year}-{month.previous().index:02d}",
+                      f"{today.year}-{today.month:02d}")]  # fmt: skip
         ioc_data.step(state, "computed", ioc_data.computed_backfill, state, size,
-                      targeted_units=targeted, days=days)  # fmt: skip
+                      targeted_units=targeted, days=days, months=spans)  # fmt: skip
     return commune
 
 
-def run_one(db: str, scale: float, *, runs: int, naive_runs: int, changes: int) -> int:
+def run_one(
+    db: str,
+    scale: float,
+    *,
+    runs: int,
+    naive_runs: int,
+    changes: int,
+    import_values: int = 0,
+    backfill: str = "all",
+) -> int:
     url, marker = target(db, scale)
     province = None
     size = ioc_data.Scale.of(scale, province=province)
@@ -447,7 +462,7 @@ def run_one(db: str, scale: float, *, runs: int, naive_runs: int, changes: int) 
     report.note(f"Goal: {GOAL}. Load average (1/5/15 min) at start: {load()}.")
     state = ioc_data.State.load(marker, size)
     started = time.perf_counter()
-    commune = build(size, state)
+    commune = build(size, state, backfill=backfill)
     generated = time.perf_counter() - started
     done = state.done
     counts = ioc_data.counts(size)
@@ -474,8 +489,10 @@ def run_one(db: str, scale: float, *, runs: int, naive_runs: int, changes: int) 
             "A rate with a zero numerator shows 'no data' on the board where the naive query "
             f"gives 0: {', '.join(sorted(set(ZERO_AS_NO_DATA)))}."
         )
+    report.write()  # partial results, in case a later phase is cut short
     measure_freshness(report, db, commune, changes=changes, timeout=5.0)
-    measure_import(report, db, size.import_values, size.elements)
+    report.write()
+    measure_import(report, db, import_values or size.import_values, size.elements)
     report.note(f"Load average at the end: {load()} (2 cores shared with other work).")
     report.write()
     return 0
@@ -489,6 +506,15 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=50, help="board runs per case (≥ 50)")
     parser.add_argument("--naive-runs", type=int, default=5)
     parser.add_argument("--changes", type=int, default=20, help="dossier state changes")
+    parser.add_argument(
+        "--backfill",
+        choices=["all", "board"],
+        default="all",
+        help="computed indicators for every month (default) or only the months measured",
+    )
+    parser.add_argument(
+        "--import-values", type=int, default=0, help="values in the CSV import (default: scale)"
+    )
     args = parser.parse_args(argv)
     scale = QUICK_SCALE if args.quick else args.scale
     db = args.db or ("both" if postgres_reachable() else "sqlite")
@@ -497,10 +523,20 @@ def main(argv=None) -> int:
         for one in ("sqlite", "postgres"):
             command = [sys.executable, __file__, "--db", one, "--scale", str(scale),
                        "--runs", str(args.runs), "--naive-runs", str(args.naive_runs),
-                       "--changes", str(args.changes)]  # fmt: skip
+                       "--changes", str(args.changes),
+                       "--import-values", str(args.import_values),
+                       "--backfill", args.backfill]  # fmt: skip
             status |= subprocess.call(command)  # noqa: S603 - our own script
         return status
-    return run_one(db, scale, runs=args.runs, naive_runs=args.naive_runs, changes=args.changes)
+    return run_one(
+        db,
+        scale,
+        runs=args.runs,
+        naive_runs=args.naive_runs,
+        changes=args.changes,
+        import_values=args.import_values,
+        backfill=args.backfill,
+    )
 
 
 if __name__ == "__main__":

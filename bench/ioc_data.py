@@ -746,7 +746,9 @@ def backfill_available() -> str | None:
     return "indicators_backfill" if "indicators_backfill" in get_commands() else None
 
 
-def computed_backfill(state: State, scale: Scale, *, targeted_units, days) -> dict:
+def computed_backfill(
+    state: State, scale: Scale, *, targeted_units, days, months: list[tuple[str, str]] | None = None
+) -> dict:
     """Every computed indicator into the roll-ups through the platform's own path: the
     ``indicators_backfill`` command when it exists; otherwise ``registry.computed_refresh``
     for the units and days the benchmark reads (the registry's per-unit path)."""
@@ -754,8 +756,11 @@ def computed_backfill(state: State, scale: Scale, *, targeted_units, days) -> di
 
     command = backfill_available()
     if command:
-        call_command(command, since=f"{FIRST_MONTH[0]}-{FIRST_MONTH[1]:02d}")
-        return {"via": f"tinhso {command} --since {FIRST_MONTH[0]}-{FIRST_MONTH[1]:02d}"}
+        spans = months or [(f"{FIRST_MONTH[0]}-{FIRST_MONTH[1]:02d}", None)]
+        for since, until in spans:
+            call_command(command, since=since, **({"until": until} if until else {}))
+        shown = "; ".join(f"--since {a}" + (f" --until {b}" if b else "") for a, b in spans)
+        return {"via": f"tinhso {command} {shown}"}
     from tinhso.indicators import registry
 
     for unit in targeted_units:
