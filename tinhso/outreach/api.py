@@ -1034,7 +1034,12 @@ def create_cluster(request, data: ClusterIn):
     return _idempotent(request, "outreach.cluster_create", data, create)
 
 
-@router.get("/slots", response=list[SlotOut], auth=django_auth, url_name="slot_list")
+@router.get(
+    "/slots",
+    response={200: list[SlotOut], 404: ErrorOut},
+    auth=django_auth,
+    url_name="slot_list",
+)
 def list_slots(
     request, start: dt.datetime, end: dt.datetime, cluster_id: int | None = None
 ) -> list[BroadcastSlot]:

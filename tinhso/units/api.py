@@ -176,7 +176,7 @@ def _parent_from_body(user, pk: int | None) -> Agency | None:
 
 @router.get(
     "/agencies",
-    response=list[AgencyOut],
+    response={200: list[AgencyOut], 404: ErrorOut},
     auth=django_auth,
     url_name="agency_list",
     summary="Agencies in scope",
@@ -283,7 +283,12 @@ def deactivate_agency(request, agency_id: int):
 # --- units (public) -------------------------------------------------------------------------
 
 
-@router.get("/", response=list[UnitOut], url_name="unit_list", summary="List administrative units")
+@router.get(
+    "/",
+    response={200: list[UnitOut], 404: ErrorOut},
+    url_name="unit_list",
+    summary="List administrative units",
+)
 @paginate(LimitOffsetPagination)
 def list_units(request, filters: Query[UnitFilters]):
     if filters.q:

@@ -2,6 +2,7 @@
 transitions, the cluster play report, the sync endpoint, public surveys and news."""
 
 import datetime as dt
+import json
 import uuid
 
 import pytest
@@ -228,3 +229,21 @@ def test_an_unknown_unit_is_a_field_error_in_vietnamese(world):
     detail = response.json()["details"][0]
     assert detail["field"] == "unit_code" and detail["code"] == "unit_unknown"
     assert detail["message"] == "Không có đơn vị hành chính đang có hiệu lực nào mang mã này."
+
+
+def test_slots_of_an_unknown_cluster_is_a_documented_404(world):
+    # Found by the API fuzz: the 404 was answered but not in the contract.
+    from tinhso.portal.management.commands.openapi import openapi_document
+
+    response = client_for(world.officer).get(
+        BASE + "/slots",
+        {
+            "start": "2026-01-01T00:00:00+07:00",
+            "end": "2026-01-08T00:00:00+07:00",
+            "cluster_id": 987654,
+        },
+    )
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    document = json.loads(openapi_document())
+    assert "404" in document["paths"]["/api/v1/outreach/slots"]["get"]["responses"]

@@ -228,3 +228,19 @@ def test_deactivate(client, tree):
     assert response.status_code == 200
     assert response.json()["is_active"] is False
     assert client.post(url("agency_deactivate", tree.agency_b.pk)).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/api/v1/units/", "/api/v1/units/agencies"])
+def test_filter_by_an_unknown_unit_is_a_documented_404(client, path):
+    # Found by the API fuzz: the 404 was answered but not in the contract.
+    import json
+
+    from tinhso.accounts.tests.factories import CitizenFactory
+    from tinhso.portal.management.commands.openapi import openapi_document
+
+    client.force_login(CitizenFactory())
+    response = client.get(path, {"parent" if path.endswith("/units/") else "unit": "KHONGCO"})
+    assert response.status_code == 404
+    assert response.json()["code"] == "unit_not_found"
+    document = json.loads(openapi_document())
+    assert "404" in document["paths"][path]["get"]["responses"]
