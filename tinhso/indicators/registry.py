@@ -451,20 +451,16 @@ def backfill(
                         continue
                     period = periods.parse(month_id)
                     rows.append(
-                        DataValue(
-                            element=codes[code],
-                            unit=unit,
-                            unit_path=unit.path,
-                            period=period.id,
-                            period_type=period.type,
-                            period_start=period.start,
-                            value=value,
-                            origin=DataValue.Origin.COMPUTED,
-                            updated_at=now,
-                        )
-                    )
+                        (codes[code].pk, "", unit_id, unit.path, period.id, period.type,
+                         period.start, value, "", DataValue.Origin.COMPUTED.value, now)
+                    )  # fmt: skip
             DataValue.objects.filter(element_id__in=element_ids, period__in=ids).delete()
-            DataValue.objects.bulk_create(rows, batch_size=rollups.BATCH)
+            rollups.insert_rows(
+                DataValue,
+                ["element", "combo", "unit", "unit_path", "period", "period_type",
+                 "period_start", "value", "comment", "origin", "updated_at"],
+                rows,
+            )  # fmt: skip
             for month_id in ids:
                 report.aggregates += rollups.refresh(
                     element_ids=element_ids, periods=[month_id], units=units, all_units=True
