@@ -19,7 +19,8 @@ module's test adds its own narrowing on top (``World.sees``).
     citizens cit1..cit3, a superuser
 
 Commune officials: ``<c>_desk`` (one-stop desk officer, on the desk agency), ``<c>_handler``,
-``<c>_leader``, ``<c>_comms`` (on the commune People's Committee).
+``<c>_leader``, ``<c>_comms``, ``<c>_admin`` (unit administrator) and ``<c>_qa_editor`` (on the
+commune People's Committee); ``p2_admin`` on P2. 40 people in all.
 """
 
 from __future__ import annotations
@@ -241,11 +242,14 @@ def build_world(*, close: bool = True) -> World:
     _person(w, "p1_qa_editor", agency="p1_so", roles=[QA_EDITOR])
     _person(w, "p2_leader", agency="p2", roles=[LEADER])
     _person(w, "p2_comms", agency="p2", roles=[COMMUNICATION])
+    _person(w, "p2_admin", agency="p2", roles=[UNIT_ADMIN])
     for c in STAFFED_COMMUNES:
         _person(w, f"{c}_desk", agency=f"{c}_desk", roles=[ONE_STOP_OFFICER])
         _person(w, f"{c}_handler", agency=c, roles=[CASE_HANDLER])
         _person(w, f"{c}_leader", agency=c, roles=[LEADER])
         _person(w, f"{c}_comms", agency=c, roles=[COMMUNICATION])
+        _person(w, f"{c}_admin", agency=c, roles=[UNIT_ADMIN])
+        _person(w, f"{c}_qa_editor", agency=c, roles=[QA_EDITOR])
     _person(w, "v111_team", agency="v111", roles=[TEAM_LEADER])
     _person(w, "v111_handler", agency="v111", roles=[CASE_HANDLER])
     _person(w, "c12_closed_handler", agency="c12_closed", roles=[CASE_HANDLER, LEADER])
@@ -288,9 +292,9 @@ class Matrix:
 
     def deep(self, i: int, j: int, in_scope: bool) -> bool:
         """Whether pair (person i, record j) also gets the page, update and transition checks:
-        every third in-scope pair and every fifth out-of-scope one, spread over people and
+        every third in-scope pair and every seventh out-of-scope one, spread over people and
         records so that each person and each record is covered (HTTP is the cost here)."""
-        hit = (i + j) % (3 if in_scope else 5) == 0
+        hit = (i + j) % (3 if in_scope else 7) == 0
         if hit:
             self.deep_pairs += 1
         return hit

@@ -53,7 +53,7 @@ def build_reports(w: World) -> list[Rec]:
     citizens = ["cit1", "cit2", "cit3", None]  # None: a hotline report without an account
     n = 0
     for s, (state, steps) in enumerate(STATES.items()):
-        for k in range(3):
+        for k in range(4):
             c = COMMUNES[(s + k) % len(COMMUNES)]
             reporter = citizens[n % 4]
             n += 1

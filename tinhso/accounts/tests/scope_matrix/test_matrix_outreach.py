@@ -55,7 +55,7 @@ def build_outreach(w: World) -> list[Rec]:
     states["withdrawn"] = ["submit", "approve", "withdraw"]
     units = ["c11", "c12", "c13", "c21", "c22", "p1"]
     for s, (state, steps) in enumerate(states.items()):
-        for k in (0, 2, 4):
+        for k in range(len(units)):
             u = units[(s + k) % len(units)]
             content = services.content_create(
                 acting_user=None,
@@ -93,7 +93,7 @@ def build_outreach(w: World) -> list[Rec]:
             duration_seconds=120,
         )
         recs.append(Rec(f"slot/{u}", "slot", outcome.slot, u))
-    for u in ("v111", "v211", "c12"):
+    for u in ("v111", "v211", "c12", "c13", "c22"):
         team = services.team_create(acting_user=None, unit=w.units[u], name=f"Tổ công nghệ {u}")
         recs.append(Rec(f"team/{u}", "team", team, u))
         log, _created = services.activity_log_create(
@@ -101,10 +101,10 @@ def build_outreach(w: World) -> list[Rec]:
             team=team,
             date=timezone.localdate(),
             place="Nhà văn hoá",
-            kind="guide",
+            kind="door_to_door",
         )
         recs.append(Rec(f"log/{u}", "log", log, u))
-    for u in ("c11", "c21", "p1"):
+    for u in ("c11", "c12", "c21", "c22", "p1"):
         for opened in (False, True):
             survey = services.survey_create(
                 acting_user=None,
