@@ -114,5 +114,9 @@ def test_the_backfill_command_in_one_month_chunks(world):  # noqa: F811
     )
     assert after == before
     assert value(world.province, world.year, "dossiers.received") == 2
+    # Rows inserted in bulk read back like any other (dates and times converted).
+    stored = DataValue.objects.filter(element__source="computed").first()
+    assert abs(stored.updated_at - timezone.now()) < dt.timedelta(minutes=10)
+    assert stored.period_start == periods.parse(stored.period).start
     with pytest.raises(CommandError):
         call_command("indicators_backfill", "--since", "2026/01")
