@@ -51,7 +51,7 @@ from tinhso.dossiers.permissions import DossierPerm
 from tinhso.kernel import ratelimit
 from tinhso.kernel.errors import InvalidInput, NotFound
 from tinhso.kernel.idempotency import run_idempotent
-from tinhso.kernel.pagination import LimitOffsetPagination
+from tinhso.kernel.pagination import MAX_LIMIT, MAX_OFFSET, PER_PAGE, LimitOffsetPagination
 from tinhso.kernel.schemas import ErrorOut
 from tinhso.units.models import Agency, Unit
 
@@ -426,6 +426,13 @@ class QueueItemOut(Schema):
     step_days_left: int | None
 
 
+class QueueWindow(Schema):
+    limit: int = PydField(
+        PER_PAGE, ge=1, le=MAX_LIMIT, description="Dossiers per page (the soonest first)."
+    )
+    offset: int = PydField(0, ge=0, le=MAX_OFFSET, description="Dossiers to skip.")
+
+
 class RegisterFilters(Schema):
     unit: str | None = PydField(None, description="Unit code: only its subtree.")
     start: dt.date | None = None
@@ -740,9 +747,36 @@ def export_catalogue(request, format: str = "csv"):
     url_name="dossiers_queue",
     summary="My work queue, by deadline",
 )
-def queue(request, scope: str = "mine", order: str = "deadline", status: str | None = None):
+def queue(
+    request,
+    response: HttpResponse,
+    window: Query[QueueWindow],
+    scope: str = "mine",
+    order: str = "deadline",
+    status: str | None = None,
+):
+    """One page of the queue (``limit``/``offset``); the whole queue's length is in the
+    ``X-Total-Count`` header and the neighbouring pages in ``Link`` (rel="next"/"prev")."""
     require(request.auth, DossierPerm.VIEW)
-    items = selectors.work_queue(request.auth, scope=scope, order=order, status=status)
+    page = selectors.work_queue_page(
+        request.auth,
+        scope=scope,
+        order=order,
+        status=status,
+        limit=window.limit,
+        offset=window.offset,
+    )
+    response["X-Total-Count"] = str(page.total)
+    links = []
+    for rel, offset in (("prev", page.previous_offset), ("next", page.next_offset)):
+        if offset is not None:
+            query = request.GET.copy()
+            query["offset"], query["limit"] = str(offset), str(page.limit)
+            url = f"{request.build_absolute_uri(request.path)}?{query.urlencode()}"
+            links.append(f'<{url}>; rel="{rel}"')
+    if links:
+        response["Link"] = ", ".join(links)
+    items = page.items
     return [
         {
             "dossier": dossier_out(item.dossier),

@@ -296,7 +296,8 @@ class Dossier(models.Model):
         ]
         indexes = [
             models.Index(fields=["unit", "status"], name="dossier_unit_status_idx"),
-            models.Index(fields=["current_agency", "status"], name="dossier_agency_status_idx"),
+            # The work queue: my agency's dossiers in the open states, soonest deadline first.
+            models.Index(fields=["current_agency", "status", "due_at"], name="dossier_queue_idx"),
             models.Index(fields=["code"], name="dossier_code_idx"),
         ]
         verbose_name = _("dossier")

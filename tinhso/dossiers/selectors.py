@@ -16,7 +16,8 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import DateTimeField, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from tinhso.accounts.permissions import user_can
@@ -312,6 +313,172 @@ class QueueItem:
     step_days_left: int | None
 
 
+QUEUE_PAGE_SIZE = 50
+_NO_DEADLINE = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+QUEUE_MAX_PAGE_SIZE = 1000
+
+# The columns a queue row shows (the page, the API's DossierOut) and the scope rule reads: no
+# form answers, fee items or other JSON the list does not show. The procedure version (its
+# name lives in its JSON) is fetched once per distinct version, not once per row.
+_QUEUE_COLUMNS = (
+    "id",
+    "code",
+    "status",
+    "channel",
+    "applicant_id",
+    "applicant_name",
+    "organisation_name",
+    "unit_id",
+    "procedure__id",
+    "procedure__code",
+    "procedure_version_id",
+    "receiving_agency__id",
+    "receiving_agency__code",
+    "receiving_agency__name",
+    "receiving_agency__kind",
+    "receiving_agency__unit__id",
+    "receiving_agency__unit__code",
+    "receiving_agency__unit__name",
+    "current_agency__id",
+    "current_agency__code",
+    "current_agency__name",
+    "current_agency__kind",
+    "current_agency__unit__id",
+    "current_agency__unit__code",
+    "current_agency__unit__name",
+    "current_officer__id",
+    "current_officer__username",
+    "current_officer__full_name",
+    "created_at",
+    "submitted_at",
+    "received_at",
+    "due_at",
+    "legal_due_at",
+    "resolved_at",
+    "returned_at",
+    "classification",
+    "fee_amount",
+    "result_delivery",
+)
+
+
+@dataclass
+class QueuePage:
+    """One page of a work queue: ``items`` from ``offset`` on, of ``total`` in the queue."""
+
+    items: list[QueueItem]
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def next_offset(self) -> int | None:
+        return self.offset + self.limit if self.offset + self.limit < self.total else None
+
+    @property
+    def previous_offset(self) -> int | None:
+        return max(self.offset - self.limit, 0) if self.offset > 0 else None
+
+    @property
+    def first(self) -> int:
+        """The position (from 1) of the page's first item; 0 on an empty page."""
+        return self.offset + 1 if self.items else 0
+
+    @property
+    def last(self) -> int:
+        return self.offset + len(self.items)
+
+
+def _queue_queryset(user, *, scope: str, order: str, status: str | None) -> QuerySet[Dossier]:
+    """The queue's rows in the database's order, scope applied (``dossiers_for_user``); only
+    the dossier table and the units (for the scope's subtree) are read."""
+    qs = dossiers_for_user(user).filter(status__in=QUEUE_STATES, current_agency_id=user.agency_id)
+    if scope == "mine":
+        qs = qs.filter(Q(current_officer=user) | Q(current_officer__isnull=True))
+    if status:
+        qs = qs.filter(status=status)
+    if order == "newest":
+        return qs.order_by("-created_at", "-pk")
+    # Soonest deadline (and late) first; no clock yet (waiting for receipt): by submission.
+    # The deadline is sorted as an expression on purpose: ordered by the bare column,
+    # PostgreSQL walks the whole table's due_at index hoping to meet the agency's open
+    # dossiers early (90 ms at a million rows); this way it seeks dossier_queue_idx and sorts
+    # the agency's open dossiers (a few thousand at most), as SQLite does.
+    return qs.order_by(
+        Coalesce("due_at", Value(_NO_DEADLINE, output_field=DateTimeField())).asc(),
+        Coalesce("submitted_at", "created_at").asc(),
+        "pk",
+    )
+
+
+def _queue_items(user, ids: list[int], *, now: dt.datetime) -> list[QueueItem]:
+    """The queue rows ``ids`` (in that order): three queries whatever their number (the rows
+    with their agencies, the distinct procedure versions, the open hand-over steps)."""
+    if not ids:
+        return []
+    # Fetched again through the scope rule: a dossier that moved away since is not shown.
+    rows = (
+        dossiers_for_user(user)
+        .filter(pk__in=ids, status__in=QUEUE_STATES, current_agency_id=user.agency_id)
+        .select_related(None)
+        .select_related(
+            "procedure", "receiving_agency__unit", "current_agency__unit", "current_officer"
+        )
+        .prefetch_related("procedure_version")
+        .only(*_QUEUE_COLUMNS)
+        .order_by()
+    )
+    by_pk = {dossier.pk: dossier for dossier in rows}
+    open_step_due: dict[int, dt.datetime | None] = {}
+    for dossier_id, due_at in (
+        DossierStep.objects.filter(dossier_id__in=list(by_pk), done_at__isnull=True)
+        .order_by("dossier_id", "sequence")
+        .values_list("dossier_id", "due_at")
+    ):
+        open_step_due[dossier_id] = due_at  # the last open step wins, as on the dossier page
+    calendar = calendar_from_db()
+    items = []
+    for pk in ids:
+        dossier = by_pk.get(pk)
+        if dossier is None:
+            continue
+        step_due_at = open_step_due.get(pk)
+        items.append(
+            QueueItem(
+                dossier=dossier,
+                days_left=clocks.working_days_left(dossier.due_at, now=now, calendar=calendar),
+                step_due_at=step_due_at,
+                step_days_left=clocks.working_days_left(step_due_at, now=now, calendar=calendar),
+            )
+        )
+    return items
+
+
+def work_queue_page(
+    user,
+    *,
+    scope: str = "mine",
+    order: str = "deadline",
+    status: str | None = None,
+    limit: int = QUEUE_PAGE_SIZE,
+    offset: int = 0,
+    now: dt.datetime | None = None,
+) -> QueuePage:
+    """One page of ``work_queue`` (same scope, order and days left) with the queue's length.
+
+    The database sorts and cuts the page (index ``dossier_queue_idx``: agency, status,
+    deadline) and counts; only the page's rows are read, with the columns a row shows."""
+    limit = max(1, min(int(limit), QUEUE_MAX_PAGE_SIZE))
+    offset = max(0, int(offset))
+    if user is None or not user.is_authenticated or not user.agency_id:
+        return QueuePage(items=[], total=0, offset=offset, limit=limit)
+    qs = _queue_queryset(user, scope=scope, order=order, status=status)
+    total = qs.count()
+    ids = list(qs.values_list("pk", flat=True)[offset : offset + limit]) if offset < total else []
+    items = _queue_items(user, ids, now=now or timezone.now())
+    return QueuePage(items=items, total=total, offset=offset, limit=limit)
+
+
 def work_queue(
     user,
     *,
@@ -324,47 +491,11 @@ def work_queue(
     clock yet, i.e. waiting for receipt, by their submission time), each with the working days
     left shown plainly. ``scope``: ``"mine"`` (assigned to me, or to my agency and nobody in
     particular), ``"agency"`` (everything with my agency: the desk's queue for a desk officer).
-    ``order``: ``"deadline"`` or ``"newest"``."""
+    ``order``: ``"deadline"`` or ``"newest"``. The whole queue: pages use ``work_queue_page``."""
     if user is None or not user.is_authenticated or not user.agency_id:
         return []
-    qs = dossiers_for_user(user).filter(status__in=QUEUE_STATES, current_agency_id=user.agency_id)
-    if scope == "mine":
-        qs = qs.filter(Q(current_officer=user) | Q(current_officer__isnull=True))
-    if status:
-        qs = qs.filter(status=status)
-    qs = qs.prefetch_related(
-        Prefetch(
-            "steps",
-            queryset=DossierStep.objects.filter(done_at__isnull=True),
-            to_attr="open_steps",
-        )
-    )
-    calendar = calendar_from_db()
-    now = now or timezone.now()
-    items = []
-    for dossier in qs:
-        step = dossier.open_steps[-1] if dossier.open_steps else None
-        items.append(
-            QueueItem(
-                dossier=dossier,
-                days_left=clocks.working_days_left(dossier.due_at, now=now, calendar=calendar),
-                step_due_at=step.due_at if step else None,
-                step_days_left=clocks.working_days_left(
-                    step.due_at if step else None, now=now, calendar=calendar
-                ),
-            )
-        )
-    if order == "newest":
-        items.sort(key=lambda item: item.dossier.created_at, reverse=True)
-    else:
-        far = dt.datetime.max.replace(tzinfo=dt.UTC)
-        items.sort(
-            key=lambda item: (
-                item.dossier.due_at or far,
-                item.dossier.submitted_at or item.dossier.created_at,
-            )
-        )
-    return items
+    qs = _queue_queryset(user, scope=scope, order=order, status=status)
+    return _queue_items(user, list(qs.values_list("pk", flat=True)), now=now or timezone.now())
 
 
 def days_left(dossier: Dossier, *, now: dt.datetime | None = None) -> int | None:

@@ -885,18 +885,47 @@ def work_queue(request):
     status = request.GET.get("trang_thai", "")
     if status not in Status.values:
         status = ""
+    page_number = request.GET.get("trang", "1")
+    page_number = int(page_number) if page_number.isdigit() and 0 < len(page_number) < 7 else 1
+    page_number = max(page_number, 1)
+    size = selectors.QUEUE_PAGE_SIZE
     now = timezone.now()
-    items = selectors.work_queue(
-        request.user, scope=scope, order=order, status=status or None, now=now
-    )
+
+    def fetch(number: int):
+        return selectors.work_queue_page(
+            request.user,
+            scope=scope,
+            order=order,
+            status=status or None,
+            limit=size,
+            offset=(number - 1) * size,
+            now=now,
+        )
+
+    queue_page = fetch(page_number)
+    pages = max((queue_page.total + size - 1) // size, 1)
+    if page_number > pages:  # past the end (the queue got shorter): its last page
+        page_number = pages
+        queue_page = fetch(page_number)
+
+    def page_link(number: int) -> str:
+        query = request.GET.copy()
+        query["trang"] = str(number)
+        return "?" + query.urlencode()
+
     rows = []
-    for item in items:
+    for item in queue_page.items:
         info = None
         if item.days_left is not None and item.dossier.due_at:
             info = deadline_info(item.dossier.due_at, now=now)
         rows.append({"item": item, "dossier": item.dossier, "deadline": info})
     context = {
         "rows": rows,
+        "queue_page": queue_page,
+        "page_number": page_number,
+        "pages": pages,
+        "previous_link": page_link(page_number - 1) if page_number > 1 else None,
+        "next_link": page_link(page_number + 1) if queue_page.next_offset is not None else None,
         "scope": scope,
         "order": order,
         "status": status,
