@@ -54,7 +54,7 @@ from tinhso.dossiers.permissions import DossierPerm
 from tinhso.dossiers.workflow import DOSSIER_FLOW, FINAL, Action
 from tinhso.kernel.audit import audit_record, diff
 from tinhso.kernel.calendar import calendar_from_db
-from tinhso.kernel.errors import InvalidInput
+from tinhso.kernel.errors import Forbidden, InvalidInput
 from tinhso.kernel.files import DOCUMENT_TYPES, store_upload
 from tinhso.kernel.notifications import notify
 from tinhso.kernel.text import normalize
@@ -306,15 +306,24 @@ def _require_official(user, dossier: Dossier, permission: str) -> None:
         return
     if _may_act(user, dossier, permission):
         return
-    if _may_act(user, dossier, DossierPerm.VIEW) or dossier.applicant_id == user.pk:
+    if _visible(user, dossier):
         require(user, permission)  # raises Forbidden
+        raise Forbidden()  # the permission, but not over this dossier
     raise errors.DossierNotFound()
+
+
+def _visible(user, dossier: Dossier) -> bool:
+    """Whether ``user`` may see the dossier: the selectors' one rule (hand-overs included),
+    so that "in sight but not yours to act on" is 403 and only "out of sight" is 404."""
+    from tinhso.dossiers.selectors import dossiers_for_user
+
+    return dossiers_for_user(user).filter(pk=dossier.pk).exists()
 
 
 def _require_applicant(user, dossier: Dossier) -> None:
     if user is None or (user.is_authenticated and user.pk == dossier.applicant_id):
         return
-    if _may_act(user, dossier, DossierPerm.VIEW):
+    if _visible(user, dossier):
         raise errors.NotApplicant()
     raise errors.DossierNotFound()
 

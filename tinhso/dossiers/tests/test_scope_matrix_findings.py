@@ -35,3 +35,25 @@ def test_a_closed_agency_no_longer_sees_what_was_handed_to_it(setup, client):
     assert response.status_code == 404
     dossier.refresh_from_db()
     assert dossier.status == "processing"
+
+
+def test_an_agency_that_handed_a_dossier_back_is_refused_403_not_404(setup, client):
+    """It still sees the dossier (it is in its hand-over log), so a move it may no longer make
+    is a 403, not a 404 that denies what the same person just read."""
+    dossier = DossierFactory(setup=setup, processing=True)
+    elsewhere = AgencyFactory()
+    officer = official_with(elsewhere, DossierPerm.VIEW, DossierPerm.PROCESS)
+    services.dossier_transfer(acting_user=setup.handler, dossier=dossier, to_agency=elsewhere)
+    services.dossier_transfer(acting_user=officer, dossier=dossier, to_agency=setup.committee)
+    client.force_login(officer)
+    assert client.get(f"/api/v1/dossiers/{dossier.pk}").status_code == 200
+    response = client.post(
+        f"/api/v1/dossiers/{dossier.pk}/stop", {"reasons": "Dừng"}, content_type="application/json"
+    )
+    assert response.status_code == 403
+    response = client.patch(
+        f"/api/v1/dossiers/{dossier.pk}", {"form_data": {}}, content_type="application/json"
+    )
+    assert response.status_code == 403
+    dossier.refresh_from_db()
+    assert dossier.status == "processing"

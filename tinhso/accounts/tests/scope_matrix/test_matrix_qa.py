@@ -56,7 +56,7 @@ def build_questions(w: World) -> list[Rec]:
     recs: list[Rec] = []
     citizens = ["cit1", "cit2", "cit3"]
     placements = [
-        (s, COMMUNES[(i + k) % len(COMMUNES)]) for i, s in enumerate(STATES) for k in (0, 2)
+        (s, COMMUNES[(i + k) % len(COMMUNES)]) for i, s in enumerate(STATES) for k in (0, 2, 4)
     ]
     placements += [("assigned", "p1_so"), ("published", "p1_so"), ("drafting", "v111")]
     for n, (state, agency) in enumerate(placements):
