@@ -15,6 +15,9 @@ def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The test client speaks plain HTTP; the HTTPS redirect is covered by the deploy check.
     settings.SECURE_SSL_REDIRECT = False
+    # The IOC refresh after commit runs in the request, so a test reads what it just wrote;
+    # tinhso/indicators/tests/test_refresher.py covers the background thread.
+    settings.TINHSO_IOC_REFRESH = "inline"
 
 
 @pytest.fixture(autouse=True)

@@ -218,6 +218,10 @@ TINHSO_UPLOAD_MAX_BYTES = int(os.environ.get("TINHSO_UPLOAD_MAX_BYTES", str(10 *
 # Field reports and Open311 posts one client address may send per minute (reads: 10x); 0 turns
 # the limit off (the throughput benchmark does, its clients all come from 127.0.0.1).
 TINHSO_OPEN311_IP_PER_MINUTE = int(os.environ.get("TINHSO_OPEN311_IP_PER_MINUTE", "60"))
+# Where the IOC's computed counts are refreshed after a commit that moves them: "background"
+# (a daemon thread per process, coalescing; the request does not wait, the board follows within
+# tens of ms) or "inline" (in the request, after its commit). The tick catches up either way.
+TINHSO_IOC_REFRESH = os.environ.get("TINHSO_IOC_REFRESH", "background")
 
 # Background work (Django's task API). The database backend needs no other service.
 _tasks_backend = os.environ.get("TINHSO_TASKS_BACKEND", "database")

@@ -15,5 +15,7 @@ class IndicatorsConfig(AppConfig):
         from tinhso.kernel import events
 
         # Fresh computed values: a committed dossier, report, question... refreshes its
-        # unit's own monthly counts right away (see ``registry``).
+        # unit's own monthly counts right away, in this process's background refresher thread
+        # (started on the first event, so never in a gunicorn master) or inline, as
+        # ``TINHSO_IOC_REFRESH`` says (see ``registry`` and ``refresher``).
         events.subscribe(registry.on_events, labels=registry.watched_labels())

@@ -21,11 +21,22 @@ in the same transaction, and quarters and years are sums of months (``selectors`
 no quarter or year computation and no subtree scan here.
 
 Freshness: ``on_events`` is subscribed to the kernel's domain events (``IndicatorsConfig
-.ready``). Right after a dossier, report, question or outreach record commits, it recomputes
-the touched units' own counts for the touched months (one unit, one month: a handful of indexed
-queries) and writes them; a board reading the roll-ups sees the change as soon as that second
-small transaction commits. If it fails, the change is logged and marked in the audit log
-(``indicators.refresh_pending``) for the next ``tinhso tick`` to redo.
+.ready``). After a dossier, report, question or outreach record commits, the touched units'
+own counts for the touched months are recomputed (one unit, one month: a handful of indexed
+queries) and written; a board reading the roll-ups sees the change as soon as that second small
+transaction commits. ``settings.TINHSO_IOC_REFRESH`` says where:
+
+- ``"background"`` (default): ``on_events`` only queues the events (no query) for the
+  process's refresher thread (``tinhso.indicators.refresher``), which coalesces everything
+  pending into one ``touched_by`` + one ``refresh_counts`` on its own connection. The request
+  pays nothing; the board follows within tens of milliseconds. ``wait_idle(timeout)`` waits
+  for it (tests, benchmarks).
+- ``"inline"``: right in the committing request, as before (the test suite's default, for
+  determinism).
+
+Either way, if the refresh fails, the change is logged and marked in the audit log
+(``indicators.refresh_pending``) for the next ``tinhso tick`` to redo; a process killed with
+refreshes still queued is covered by the tick's sweep of this month and the last.
 
 Safety nets: ``tick`` (from ``tinhso tick``/``indicators_refresh``) redoes the marked changes
 and recomputes every unit's counts for this month and the last (stocks change with time alone;
@@ -47,10 +58,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
-from tinhso.indicators import periods, rollups, services
+from tinhso.indicators import periods, refresher, rollups, services
 from tinhso.indicators.models import Aggregate, DataElement, DataValue
 from tinhso.kernel import events
 from tinhso.kernel.audit import audit_record
@@ -305,9 +317,35 @@ def touched_by(batch: Iterable[events.Event]) -> dict[str, set[tuple[int, str]]]
     return {module: pairs for module, pairs in touched.items() if pairs}
 
 
+BACKGROUND, INLINE = "background", "inline"
+
+
+def refresh_mode() -> str:
+    """``settings.TINHSO_IOC_REFRESH``: ``"background"`` (default) or ``"inline"``."""
+    mode = getattr(settings, "TINHSO_IOC_REFRESH", BACKGROUND) or BACKGROUND
+    if mode not in (BACKGROUND, INLINE):
+        logger.warning("Unknown TINHSO_IOC_REFRESH %r: refreshing in the background.", mode)
+        return BACKGROUND
+    return mode
+
+
 def on_events(batch: list[events.Event]) -> None:
-    """The kernel's domain events, after commit: refresh the counts they move, now. On
-    failure, log and leave a mark for ``tick``."""
+    """The kernel's domain events, after commit: refresh the counts they move, in the
+    background (queued for this process's refresher thread) or inline (now), as
+    ``TINHSO_IOC_REFRESH`` says."""
+    if refresh_mode() == BACKGROUND:
+        refresher.get(_in_background).submit(batch)
+    else:
+        refresh_or_mark(batch)
+
+
+def _in_background(batch: list[events.Event]) -> None:
+    refresh_or_mark(batch)  # looked up on each call (tests replace it)
+
+
+def refresh_or_mark(batch: list[events.Event]) -> None:
+    """Refresh the counts that ``batch`` moves; on failure, log and leave a mark for
+    ``tick``. Never raises."""
     try:
         touched = touched_by(batch)
     except Exception:
@@ -322,6 +360,19 @@ def on_events(batch: list[events.Event]) -> None:
     except Exception:
         logger.exception("Refreshing the computed indicators failed; marked for the tick.")
         _mark_pending(touched)
+
+
+def background_refresher() -> refresher.Refresher:
+    """This process's background refresher (created, not started, on first call)."""
+    return refresher.get(_in_background)
+
+
+def wait_idle(timeout: float | None = 10.0) -> bool:
+    """Wait until this process's background refresher has nothing pending or running
+    (at once when it never started). False if ``timeout`` seconds ran out first."""
+    if refresher._refresher is None:
+        return True
+    return refresher._refresher.wait_idle(timeout)
 
 
 def _mark_pending(touched: dict[str, set[tuple[int, str]]]) -> None:
