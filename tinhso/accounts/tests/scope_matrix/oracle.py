@@ -20,7 +20,7 @@ module's test adds its own narrowing on top (``World.sees``).
 
 Commune officials: ``<c>_desk`` (one-stop desk officer, on the desk agency), ``<c>_handler``,
 ``<c>_leader``, ``<c>_comms``, ``<c>_admin`` (unit administrator) and ``<c>_qa_editor`` (on the
-commune People's Committee); ``p2_admin`` on P2. 40 people in all.
+commune People's Committee); ``p2_admin`` on P2. 39 people in all.
 """
 
 from __future__ import annotations
