@@ -5,6 +5,7 @@ catalogue import."""
 import io
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from tinhso.accounts.tests.factories import CitizenFactory
@@ -137,7 +138,8 @@ def test_register_and_excel_export(client, setup):
 def test_indicators_endpoint_is_scoped(client, setup):
     DossierFactory(setup=setup, received=True)
     client.force_login(setup.desk_officer)
-    today = Dossier.objects.get().received_at.date().isoformat()
+    # The indicator's dates are local (Asia/Ho_Chi_Minh): after 17:00 UTC it is tomorrow there.
+    today = timezone.localdate(Dossier.objects.get().received_at).isoformat()
     values = client.get(url("dossiers_indicators"), {"start": today, "end": today}).json()
     by_code = {item["code"]: item["value"] for item in values}
     assert by_code["dossiers.received"] == 1
