@@ -38,6 +38,13 @@ GIN_INDEX = "qa_search_gin"
 # number of matches in the question, which outrank the answer.
 BM25_WEIGHTS = (100.0, 10.0, 1.0)
 _WORD_RE = re.compile(r"\w+")
+# Broad queries ("dich vu cong" matches one question in six): the count stops past COUNT_CAP
+# ("more than 1,000") and only the RANK_CANDIDATES most recent matches are ranked (the same
+# set for every page, so pages never overlap), instead of scoring and sorting every match. A
+# query with at most COUNT_CAP matches is counted and ranked exactly. The pages offer
+# COUNT_CAP results at most, so RANK_CANDIDATES >= COUNT_CAP.
+COUNT_CAP = 1000
+RANK_CANDIDATES = 2000
 
 
 # Words of a typed question that say nothing about its subject; suggestions ignore them so
@@ -130,8 +137,13 @@ def _fts_query(words: list[str], *, any_word: bool, prefix_last: bool) -> str:
 
 
 def rank_search(
-    queryset: QuerySet, text: str, *, any_word: bool = False, prefix_last: bool = False
-) -> QuerySet | FtsResults:
+    queryset: QuerySet,
+    text: str,
+    *,
+    any_word: bool = False,
+    prefix_last: bool = False,
+    bounded: bool = False,
+) -> QuerySet | FtsResults | PgResults:
     """``queryset`` narrowed to the questions matching ``text`` and ordered best first, with
     the score as ``search_rank`` (higher is better).
 
@@ -141,6 +153,10 @@ def rank_search(
     ``any_word``: a question matching any two of the words qualifies (suggestions); otherwise
     every word must match (search). ``prefix_last``: the last word may be unfinished (typing).
     An empty query leaves ``queryset`` as it is.
+
+    ``bounded`` (the public search): an ``FtsResults`` / ``PgResults`` whose ``count()`` stops
+    at ``COUNT_CAP`` (``capped`` says there are more) and which, past that many matches,
+    ranks only the ``RANK_CANDIDATES`` most recent ones (see ``COUNT_CAP``).
     """
     words = terms(text, drop_stop_words=any_word)
     if prefix_last and len(words) > 1 and len(words[-1]) < 2:
@@ -154,14 +170,11 @@ def rank_search(
     options = {"any_word": any_word, "prefix_last": prefix_last}
     if connection.vendor == "postgresql":
         query = _pg_query(words, **options)
-        return (
-            queryset.annotate(search_document=search_document())
-            .filter(search_document=query)
-            .annotate(search_rank=SearchRank(F("search_document"), query))
-            .order_by("-search_rank", "-published_at", "-pk")
-        )
+        if bounded:
+            return PgResults(queryset, query)
+        return _pg_ranked(queryset, query)
     if connection.vendor == "sqlite":
-        return FtsResults(queryset, _fts_query(words, **options))
+        return FtsResults(queryset, _fts_query(words, **options), bounded=bounded)
     # Another database: every word in one of the folded columns (no ranking index).
     from django.db.models import Q
 
@@ -173,7 +186,88 @@ def rank_search(
     return queryset.filter(condition)  # pragma: no cover - neither SQLite nor PostgreSQL
 
 
-class FtsResults:
+def _pg_matching(queryset: QuerySet, query: SearchQuery) -> QuerySet:
+    return queryset.annotate(search_document=search_document()).filter(search_document=query)
+
+
+def _pg_ranked(queryset: QuerySet, query: SearchQuery) -> QuerySet:
+    return (
+        _pg_matching(queryset, query)
+        .annotate(search_rank=SearchRank(F("search_document"), query))
+        .order_by("-search_rank", "-published_at", "-pk")
+    )
+
+
+class _Bounded:
+    """Counting up to COUNT_CAP, slicing, iterating: what the pages and the paginators use."""
+
+    capped = False
+
+    def _count_upto(self, cap: int) -> int:
+        raise NotImplementedError
+
+    def _fetch(self, limit: int, offset: int) -> list:
+        raise NotImplementedError
+
+    def matches(self) -> int:
+        """The number of matches, up to ``COUNT_CAP + 1`` (then ``capped``)."""
+        if self._matches is None:
+            self._matches = self._count_upto(COUNT_CAP + 1)
+            self.capped = self._matches > COUNT_CAP
+        return self._matches
+
+    def count(self) -> int:
+        """The number of matches, at most ``COUNT_CAP``: pages past it are not offered."""
+        return min(self.matches(), COUNT_CAP)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            if key.step not in (None, 1):
+                raise ValueError("Search results slices have no step.")
+            start = key.start or 0
+            if key.stop is None:
+                return self._fetch(-1, start)
+            return self._fetch(max(key.stop - start, 0), start)
+        found = self._fetch(1, key)
+        if not found:
+            raise IndexError(key)
+        return found[0]
+
+    def __iter__(self):
+        return iter(self._fetch(-1, 0))
+
+    def exists(self) -> bool:
+        return bool(self._fetch(1, 0))
+
+
+class PgResults(_Bounded):
+    """Ranked matches on PostgreSQL for a broad query: counted up to COUNT_CAP; past it,
+    ts_rank scores only the most recent matches (a LIMITed scan), not all of them."""
+
+    def __init__(self, queryset: QuerySet, query: SearchQuery) -> None:
+        self.queryset, self.query = queryset, query
+        self._matches: int | None = None
+
+    def _count_upto(self, cap: int) -> int:
+        return _pg_matching(self.queryset.order_by(), self.query)[:cap].count()
+
+    def _fetch(self, limit: int, offset: int) -> list:
+        ranked = _pg_ranked(self.queryset, self.query)
+        if self.matches() > COUNT_CAP:
+            size = RANK_CANDIDATES
+            # Two queries, not a subquery: search_document() names the outer table.
+            recent = _pg_matching(self.queryset.order_by(), self.query).order_by("-pk")
+            pks = list(recent.values_list("pk", flat=True)[:size])
+            ranked = _pg_ranked(self.queryset.filter(pk__in=pks), self.query)
+        if limit < 0:
+            return list(ranked[offset:])
+        return list(ranked[offset : offset + limit])
+
+
+class FtsResults(_Bounded):
     """Ranked matches on SQLite, in one FTS5 query each for a page and for the count.
 
     bm25() is computed once per match inside the FTS5 query (a correlated subquery per row
@@ -181,10 +275,12 @@ class FtsResults:
     become a subquery joined on the rowid, so SQLite drives the query from the index.
     """
 
-    def __init__(self, queryset: QuerySet, match: str) -> None:
+    def __init__(self, queryset: QuerySet, match: str, *, bounded: bool = False) -> None:
         self.queryset = queryset
         self.match = match
+        self.bounded = bounded
         self._count: int | None = None
+        self._matches: int | None = None
         base_sql, base_params = queryset.order_by().values(fts_pk=F("pk")).query.sql_with_params()
         self._join = (
             # CROSS JOIN: SQLite keeps this order, so the MATCH runs once and drives the join
@@ -198,11 +294,26 @@ class FtsResults:
     def sql_with_params(self, limit: int = -1, offset: int = 0) -> tuple[str, list]:
         weights = ", ".join(str(w) for w in BM25_WEIGHTS)
         # bm25 is lower for better matches; negate it so "higher is better" holds everywhere.
-        sql = (
-            f"SELECT {FTS_TABLE}.rowid, -bm25({FTS_TABLE}, {weights}) AS search_rank "
-            f"{self._join} ORDER BY search_rank DESC, {FTS_TABLE}.rowid DESC LIMIT %s OFFSET %s"
-        )
+        scored = f"SELECT {FTS_TABLE}.rowid AS rowid, -bm25({FTS_TABLE}, {weights}) AS search_rank "
+        if self.bounded and self.matches() > COUNT_CAP:
+            size = RANK_CANDIDATES
+            # A broad query: FTS5 hands the matches newest first (rowid order, no sort) and
+            # stops after ``size`` of them; only those are scored and sorted.
+            sql = (
+                f"SELECT rowid, search_rank FROM ({scored}{self._join} "
+                f"ORDER BY {FTS_TABLE}.rowid DESC LIMIT %s) "
+                "ORDER BY search_rank DESC, rowid DESC LIMIT %s OFFSET %s"
+            )
+            return sql, [*self._params, size, limit, offset]
+        sql = f"{scored}{self._join} ORDER BY search_rank DESC, rowid DESC LIMIT %s OFFSET %s"
         return sql, [*self._params, limit, offset]
+
+    def _count_upto(self, cap: int) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM (SELECT 1 {self._join} LIMIT %s)", [*self._params, cap]
+            )
+            return cursor.fetchone()[0]
 
     def _fetch(self, limit: int, offset: int) -> list:
         sql, params = self.sql_with_params(limit, offset)
@@ -219,33 +330,13 @@ class FtsResults:
         return found
 
     def count(self) -> int:
+        if self.bounded:
+            return super().count()
         if self._count is None:
             with connection.cursor() as cursor:
                 cursor.execute(f"SELECT count(*) {self._join}", self._params)
                 self._count = cursor.fetchone()[0]
         return self._count
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, key):
-        if isinstance(key, slice):
-            if key.step not in (None, 1):
-                raise ValueError("FtsResults slices have no step.")
-            start = key.start or 0
-            if key.stop is None:
-                return self._fetch(-1, start)
-            return self._fetch(max(key.stop - start, 0), start)
-        found = self._fetch(1, key)
-        if not found:
-            raise IndexError(key)
-        return found[0]
-
-    def __iter__(self):
-        return iter(self._fetch(-1, 0))
-
-    def exists(self) -> bool:
-        return bool(self._fetch(1, 0))
 
 
 # --- the indexes, installed by migration 0001 ---------------------------------------------------

@@ -34,13 +34,16 @@ def question_search(
     agency_id: int | None = None,
 ) -> QuerySet[Question]:
     """Published questions matching every word of ``text`` (diacritics ignored), best
-    first: a match in the title before one in the question before one in the answer."""
+    first: a match in the title before one in the question before one in the answer.
+
+    The count stops at ``search.COUNT_CAP`` (the results' ``capped`` then says there are
+    more); past that many matches, the best of the most recent ones come first (``search``)."""
     qs = published_questions()
     if topic:
         qs = qs.filter(topic__code=topic) if isinstance(topic, str) else qs.filter(topic=topic)
     if agency_id:
         qs = qs.filter(answered_by_agency_id=agency_id)
-    return rank_search(qs, text)
+    return rank_search(qs, text, bounded=True)
 
 
 def question_suggestions(text: str, *, limit: int = SUGGESTION_LIMIT) -> list[Question]:

@@ -12,13 +12,14 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.accounts.permissions import user_can
 from tinhso.kernel import ratelimit
 from tinhso.kernel.errors import DomainError
-from tinhso.qa import selectors, services
+from tinhso.qa import search, selectors, services
 from tinhso.qa.forms import AskForm, FlagForm
 from tinhso.qa.models import Question
 from tinhso.qa.permissions import QaPerm
@@ -41,11 +42,15 @@ def question_list(request):
     field = request.GET.get("field", "")
     questions = selectors.question_search(query, topic=field or None)
     page = Paginator(questions, PER_PAGE).get_page(request.GET.get("page"))
+    more_than = None
+    if getattr(questions, "capped", False):  # a broad query: counted up to COUNT_CAP only
+        more_than = number_format(search.COUNT_CAP, force_grouping=True)
     return render(
         request,
         "qa/list.html",
         {
             "query": query,
+            "more_than": more_than,
             "field": field,
             "fields": selectors.topics(),
             "page": page,

@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection
 
-from tinhso.qa import selectors
+from tinhso.qa import search, selectors
 from tinhso.qa.models import Question
 from tinhso.qa.search import rank_search, terms
 from tinhso.qa.tests.factories import QuestionFactory
@@ -127,3 +127,68 @@ def test_sqlite_uses_fts5(three):
         cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
         plan = "\n".join(str(row) for row in cursor.fetchall())
     assert "qa_question_fts" in plan and "VIRTUAL TABLE" in plan, plan
+
+
+@pytest.fixture
+def six(qa):
+    """Six published matches, oldest first: title, question, answer, question, title, answer;
+    and a newer one not published yet."""
+    where = ["title", "body", "answer", "body", "title", "answer"]
+    made = []
+    for number, place in enumerate(where):
+        text = {
+            "title": f"Câu {number}",
+            "body": f"Xin hỏi lần thứ {number}",
+            "answer": "Đã rõ, xin cảm ơn.",
+        }
+        text[place] = f"{text[place]} về {TARGET}"
+        made.append(QuestionFactory(agency=qa.agency_a, published=True, **text))
+    QuestionFactory(agency=qa.agency_a, title=f"Chưa đăng: {TARGET}", in_state="in_review")
+    return made
+
+
+def test_broad_query_counts_up_to_the_cap_and_ranks_the_most_recent(six, monkeypatch):
+    monkeypatch.setattr(search, "COUNT_CAP", 3)
+    monkeypatch.setattr(search, "RANK_CANDIDATES", 3)
+    results = selectors.question_search("dich vu cong")
+    assert results.count() == 3 and results.capped
+    # The three most recent matches, ranked title > question > answer.
+    title_new, question_new, answer_new = six[4], six[3], six[5]
+    assert list(results[:3]) == [title_new, question_new, answer_new]
+    assert list(results[:2]) + list(results[2:3]) == [title_new, question_new, answer_new]
+    assert list(results[3:6]) == []
+
+
+def test_narrow_query_is_counted_and_ranked_exactly(six, monkeypatch):
+    monkeypatch.setattr(search, "COUNT_CAP", 6)
+    results = selectors.question_search("dich vu cong")
+    assert results.count() == 6 and not results.capped
+    found = list(results)
+    assert set(found[:2]) == {six[0], six[4]}
+    assert set(found[2:4]) == {six[1], six[3]}
+    assert set(found[4:]) == {six[2], six[5]}
+
+
+def test_broad_query_page_says_more_than(client, six, monkeypatch):
+    from django.urls import reverse
+
+    monkeypatch.setattr(search, "COUNT_CAP", 3)
+    monkeypatch.setattr(search, "RANK_CANDIDATES", 3)
+    html = client.get(reverse("qa:list"), {"q": "dich vu cong"}).content.decode()
+    assert "Hơn 3 câu trả lời cho “dich vu cong”" in html
+    monkeypatch.setattr(search, "COUNT_CAP", 1000)
+    html = client.get(reverse("qa:list"), {"q": "dich vu cong"}).content.decode()
+    assert "6 câu trả lời cho “dich vu cong”" in html and "Hơn" not in html
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="FTS5 is SQLite only")
+def test_sqlite_broad_query_reads_the_matches_in_rowid_order(six, monkeypatch):
+    monkeypatch.setattr(search, "COUNT_CAP", 3)
+    results = selectors.question_search("dich vu cong")
+    sql, params = results.sql_with_params(20, 0)
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = "\n".join(str(row) for row in cursor.fetchall())
+    assert "VIRTUAL TABLE INDEX" in plan and "qa_question_fts" in plan, plan
+    # FTS5 hands the rows newest first: no sort of the whole match set, one of the page.
+    assert plan.count("TEMP B-TREE") == 1, plan
