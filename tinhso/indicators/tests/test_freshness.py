@@ -2,7 +2,9 @@
 board (``selectors.board_values``, read from the roll-ups) with no tick and no refresh call.
 
 Real commits (``transaction=True``): the refresh runs after commit, which a test wrapped in
-one rolled-back transaction would never reach.
+one rolled-back transaction would never reach. It runs inline here (``TINHSO_IOC_REFRESH``
+is ``"inline"`` for the whole suite, in conftest.py); ``test_refresher`` covers the production
+default, the background thread.
 """
 
 import datetime as dt
