@@ -179,19 +179,19 @@ def _plan(codes: Iterable[str]) -> _Plan:
     return plan
 
 
-def _element_values(
+def _aggregate_rows(
     plan: _Plan,
     *,
     units: Sequence[Unit],
     asked: Sequence[periods.Period],
     view: str,
-) -> dict[tuple[int, str], dict[tuple[str, str], float | None]]:
-    """{(unit id, period id): {(element code, combo): value}}: one query on the roll-ups."""
+) -> dict[tuple[int, int, str], list[_Row]]:
+    """{(unit id, element id, combo): roll-up rows of the periods inside ``asked``}: one query."""
+    rows: dict[tuple[int, int, str], list[_Row]] = defaultdict(list)
     if not plan.refs or not units:
-        return {}
+        return rows
     wanted_ids = {plan.elements[code].pk for code, _combo in plan.refs}
     sub = {p.id: p for a in asked for p in a.sub_periods()}
-    rows: dict[tuple[int, int, str], list[_Row]] = defaultdict(list)
     for unit_id, element_id, combo, period_id, total, count, minimum, maximum in (
         Aggregate.objects.filter(
             unit_id__in=[u.pk for u in units],
@@ -208,20 +208,50 @@ def _element_values(
         rows[(unit_id, element_id, combo)].append(
             _Row(sub[period_id], total, count, minimum, maximum)
         )
-    found: dict[tuple[int, str], dict[tuple[str, str], float | None]] = {}
-    for unit in units:
+    return rows
+
+
+def _combine(
+    plan: _Plan,
+    rows: dict[tuple[Any, int, str], list[_Row]],
+    *,
+    keys: Sequence[Any],
+    asked: Sequence[periods.Period],
+) -> dict[tuple[Any, str], dict[tuple[str, str], float | None]]:
+    """{(key, period id): {(element code, combo): value}} from the rows of each key."""
+    found: dict[tuple[Any, str], dict[tuple[str, str], float | None]] = {}
+    for key in keys:
         for period in asked:
             values = {}
             for code, combo in plan.refs:
                 element = plan.elements[code]
                 inside = [
                     row
-                    for row in rows.get((unit.pk, element.pk, combo), ())
+                    for row in rows.get((key, element.pk, combo), ())
                     if period.contains(row.period)
                 ]
                 values[(code, combo)] = combine_over_time(element.aggregation, inside, period)
-            found[(unit.pk, period.id)] = values
+            found[(key, period.id)] = values
     return found
+
+
+def _element_values(
+    plan: _Plan,
+    *,
+    units: Sequence[Unit],
+    asked: Sequence[periods.Period],
+    view: str,
+) -> dict[tuple[int, str], dict[tuple[str, str], float | None]]:
+    """{(unit id, period id): {(element code, combo): value}}: one query on the roll-ups."""
+    rows = _aggregate_rows(plan, units=units, asked=asked, view=view)
+    return _combine(plan, rows, keys=[u.pk for u in units], asked=asked)
+
+
+def _zero_when_missing(element: DataElement) -> bool:
+    """A count the platform computes is stored only when it is not zero: inside an indicator,
+    its absence is a real 0 (0 of 12 reports handled is 0 %, not "no data"). A rate with
+    nothing to divide by still reads as no data."""
+    return element.source == DataElement.Source.COMPUTED
 
 
 def _evaluate(
@@ -244,6 +274,8 @@ def _evaluate(
             else:
                 split = expressions.split_element_ref(ref.text, set(plan.elements))
                 given[ref] = values.get(split) if split else None
+                if given[ref] is None and split and _zero_when_missing(plan.elements[split[0]]):
+                    given[ref] = 0.0
         sides.append(parsed.evaluate(given))
     numerator, denominator = sides
     if numerator is None or denominator in (None, 0):
@@ -264,19 +296,16 @@ def provinces_in_force() -> QuerySet[Unit]:
 _MEAN_MEASURES = {"%", "percent", "/5", "points", "điểm", "working days", "working_day"}
 
 
+def _extreme(pick, a: float | None, b: float | None) -> float | None:
+    return b if a is None else a if b is None else pick(a, b)
+
+
 def _across_units(element: DataElement, values: list[float]) -> float | None:
-    """One country value of ``element`` from its provinces' values (see the docstring)."""
+    """One country value of a ``_per_province`` element from its provinces' values: the mean
+    of a rate, the sum of each province's latest value."""
     if not values:
         return None
-    aggregation = element.aggregation
-    if aggregation == AggregationType.MIN:
-        return min(values)
-    if aggregation == AggregationType.MAX:
-        return max(values)
-    if aggregation == AggregationType.AVERAGE or (
-        aggregation == AggregationType.NONE
-        and (element.measure in _MEAN_MEASURES or "%" in element.measure)
-    ):
+    if element.aggregation == AggregationType.NONE:
         return sum(values) / len(values)
     return sum(values)
 
@@ -284,22 +313,55 @@ def _across_units(element: DataElement, values: list[float]) -> float | None:
 def _country_values(
     plan: _Plan, *, asked: Sequence[periods.Period], view: str
 ) -> dict[tuple[None, str], dict[tuple[str, str], float | None]]:
-    """{(None, period id): {(element code, combo): value}} over the provinces in force."""
+    """{(None, period id): {(element code, combo): value}} over the provinces in force.
+
+    The provinces' roll-up rows of each period are merged first (totals and counts added,
+    extremes kept), then combined over time like one unit's: an average is every fact's mean
+    (Σ totals ÷ Σ counts), not a mean of the provinces' means. ``last`` takes each province's
+    latest value and adds them; a rate the modules used to compute (``none`` with a rate's
+    measure) is the provinces' mean."""
     provinces = list(provinces_in_force())
-    per_unit = _element_values(plan, units=provinces, asked=asked, view=view)
-    found: dict[tuple[None, str], dict[tuple[str, str], float | None]] = {}
-    for period in asked:
-        values = {}
-        for code, combo in plan.refs:
-            known = [
-                value
-                for province in provinces
-                if (value := per_unit.get((province.pk, period.id), {}).get((code, combo)))
-                is not None
-            ]
-            values[(code, combo)] = _across_units(plan.elements[code], known)
-        found[(None, period.id)] = values
+    by_unit = _aggregate_rows(plan, units=provinces, asked=asked, view=view)
+    merged: dict[tuple[None, int, str], dict[str, _Row]] = defaultdict(dict)
+    for (_unit_id, element_id, combo), unit_rows in by_unit.items():
+        bucket = merged[(None, element_id, combo)]
+        for row in unit_rows:
+            seen = bucket.get(row.period.id)
+            if seen is None:
+                bucket[row.period.id] = _Row(
+                    row.period, row.total, row.count, row.minimum, row.maximum
+                )
+                continue
+            seen.total = (seen.total or 0) + (row.total or 0)
+            seen.count += row.count
+            seen.minimum = _extreme(min, seen.minimum, row.minimum)
+            seen.maximum = _extreme(max, seen.maximum, row.maximum)
+    found = _combine(
+        plan, {key: list(b.values()) for key, b in merged.items()}, keys=[None], asked=asked
+    )
+    per_unit_codes = {
+        (code, combo) for code, combo in plan.refs if _per_province(plan.elements[code])
+    }
+    if per_unit_codes:
+        per_unit = _combine(plan, by_unit, keys=[u.pk for u in provinces], asked=asked)
+        for period in asked:
+            for code, combo in per_unit_codes:
+                known = [
+                    value
+                    for province in provinces
+                    if (value := per_unit.get((province.pk, period.id), {}).get((code, combo)))
+                    is not None
+                ]
+                found[(None, period.id)][(code, combo)] = _across_units(plan.elements[code], known)
     return found
+
+
+def _per_province(element: DataElement) -> bool:
+    """Elements whose country value comes from each province's value, not merged rows."""
+    return element.aggregation == AggregationType.LAST or (
+        element.aggregation == AggregationType.NONE
+        and (element.measure in _MEAN_MEASURES or "%" in element.measure)
+    )
 
 
 def unit_key(unit: Unit | None) -> int | None:
