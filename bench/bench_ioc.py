@@ -279,11 +279,12 @@ def _submitted_dossiers(commune, count: int):
 def measure_freshness(report: Report, db: str, commune, *, changes: int, timeout: float) -> dict:
     """Receive dossiers through ``dossiers.services.dossier_receive`` one by one; a second
     thread polls ``board_values`` for the commune's current month until the count moves."""
+    from django.conf import settings
     from django.db import connection, transaction
     from django.utils import timezone
 
     from tinhso.dossiers import services as dossier_services
-    from tinhso.indicators import periods, selectors
+    from tinhso.indicators import periods, registry, selectors
 
     month = periods.containing(timezone.localdate(), periods.MONTH)
     code = "dossiers.received"
@@ -342,13 +343,15 @@ def measure_freshness(report: Report, db: str, commune, *, changes: int, timeout
         service_call_p50_ms=call_ms["p50_ms"],
         changes=len(calls),
         not_seen_within_s=f"{stale} (>{timeout:g} s)" if stale else "0",
+        refresh=settings.TINHSO_IOC_REFRESH,
         load=load(),
     )
     if stale:
         report.note(
             f"Freshness: {stale} of {len(calls)} dossier receipts did not reach the board within "
-            f"{timeout:g} s (no refresh of the computed indicators on commit in this code base)."
+            f"{timeout:g} s (refresh mode: {settings.TINHSO_IOC_REFRESH})."
         )
+    registry.wait_idle(30)  # leave nothing queued for the next phase
     return {"fresh": start_ms, "stale": stale}
 
 
