@@ -44,6 +44,10 @@ def _session_test_settings(django_test_environment, tmp_path_factory):
         },
         WHITENOISE_USE_FINDERS=True,
         WHITENOISE_AUTOREFRESH=True,
+        # Also session-wide (besides _test_settings): module-scoped fixtures that load data
+        # run before any function-scoped setting, and a refresher thread writing to the
+        # in-memory SQLite test database beside them would find its tables locked.
+        TINHSO_IOC_REFRESH="inline",
         # A shared file cache as in production, but one per test worker (xdist), not var/.
         CACHES={
             "default": {
