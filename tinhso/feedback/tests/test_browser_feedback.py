@@ -153,7 +153,7 @@ def test_draft_is_kept_on_the_phone_and_restored(world, phone_page):
     page.get_by_label("Phản ánh về việc gì?").select_option(label="Ổ gà, hư hỏng mặt đường")
     page.get_by_label("Mô tả sự việc bạn thấy").fill("Nháp: ổ gà trước chợ.")
     page.get_by_label("Địa chỉ hoặc điểm mốc").fill("Trước chợ Anh Sơn")
-    page.wait_for_function("localStorage.getItem('feedback-report-draft') !== null")
+    page.wait_for_function("() => localStorage.getItem('feedback-report-draft') !== null")
     page.wait_for_timeout(400)
     page.reload()
     expect(page.get_by_label("Mô tả sự việc bạn thấy")).to_have_value("Nháp: ổ gà trước chợ.")
