@@ -210,12 +210,16 @@ def load_fuzz_province() -> None:
 def fuzz_province(django_db_setup, django_db_blocker):
     # Loaded once for the three callers; each test runs in a transaction rolled back at its
     # end, so every caller starts from the same records. Emptied when the module is done.
-    with django_db_blocker.unblock():
-        load_fuzz_province()
-        known = _known_values()
-    yield known
-    with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
+    try:
+        with django_db_blocker.unblock():
+            load_fuzz_province()
+            known = _known_values()
+        yield known
+    finally:
+        # Also when the load failed half-way: the rows are committed, and the next tests of
+        # this worker expect an empty database.
+        with django_db_blocker.unblock():
+            call_command("flush", interactive=False, verbosity=0)
 
 
 @pytest.mark.parametrize("caller", CALLERS)
