@@ -387,6 +387,7 @@ def measure_import(report: Report, db: str, count: int, elements: int) -> dict:
                 lines.append(f"{code},{year}{month:02d},{unit_code},,,{(n * 37) % 500},,,,")
                 n += 1
     path = VAR / f"ioc-import-{n}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/bench yet
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     content = path.read_bytes()
     started = time.perf_counter()
